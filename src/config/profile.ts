@@ -1,0 +1,100 @@
+/**
+ * The country profile: one YAML file that describes the country, its operators and the rules
+ * the CEIR applies. Validated once at boot; every optional key has a default.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CeirError } from '../errors.ts';
+
+const digits = (min: number, max: number, what: string) =>
+  z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `${what} must be ${min === max ? min : `${min}-${max}`} digits`);
+
+const ratio = z.number().min(0).max(1);
+
+const operatorSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'operator id must be lower-case letters, digits, - or _ (at most 32)'),
+    name: z.string().min(1),
+    mcc_mnc: z.array(digits(5, 6, 'an MCC+MNC')).min(1),
+  })
+  .strict();
+
+export const profileSchema = z
+  .object({
+    country: z
+      .object({
+        name: z.string().min(1),
+        mcc: z.array(digits(3, 3, 'an MCC')).min(1),
+        calling_codes: z.array(digits(1, 3, 'a calling code')).min(1),
+        mnc_length: z.union([z.literal(2), z.literal(3)]).default(2),
+      })
+      .strict(),
+    operators: z.array(operatorSchema).min(1),
+    exempted_device_types: z.array(z.string().min(1)).default([]),
+    imports: z
+      .object({
+        max_list_shrink: ratio.default(0.25),
+        max_errors_reported: z.number().int().min(1).max(100000).default(100),
+        max_line_bytes: z.number().int().min(1024).max(1 << 24).default(65536),
+      })
+      .strict()
+      .default({ max_list_shrink: 0.25, max_errors_reported: 100, max_line_bytes: 65536 }),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const ids = new Set<string>();
+    p.operators.forEach((op, i) => {
+      if (ids.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
+      ids.add(op.id);
+    });
+    const prefixes = p.operators.flatMap((op, i) => op.mcc_mnc.map((m, j) => ({ m, path: ['operators', i, 'mcc_mnc', j] })));
+    for (const a of prefixes) {
+      if (!p.country.mcc.includes(a.m.slice(0, 3))) {
+        ctx.addIssue({ code: 'custom', path: a.path, message: `MCC+MNC ${a.m} is not under one of the country's MCCs (${p.country.mcc.join(', ')})` });
+      }
+      for (const b of prefixes) {
+        if (a !== b && b.m.startsWith(a.m)) {
+          ctx.addIssue({ code: 'custom', path: b.path, message: `MCC+MNC ${b.m} has ${a.m} as a prefix: an IMSI could not be routed to one operator` });
+        }
+      }
+    }
+  });
+
+export type CountryProfile = z.infer<typeof profileSchema>;
+export type Operator = CountryProfile['operators'][number];
+
+/** Validate a parsed profile object; errors name the key path and the rule. */
+export function validateProfile(raw: unknown, source = 'profile'): CountryProfile {
+  const r = profileSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top)'}: ${i.message}`);
+  throw new CeirError('CEIR_ERR_CONFIG_INVALID', `${source}: invalid country profile\n${lines.join('\n')}`, {
+    issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  });
+}
+
+/** Read and validate a profile YAML file. */
+export function loadProfile(file: string): CountryProfile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CeirError('CEIR_ERR_CONFIG_INVALID', `${file}: cannot read country profile (${(e as Error).message})`);
+  }
+  return parseProfileYaml(text, file);
+}
+
+export function parseProfileYaml(text: string, source = 'profile'): CountryProfile {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new CeirError('CEIR_ERR_CONFIG_INVALID', `${source}:${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`);
+  }
+  return validateProfile(doc.toJS(), source);
+}
+
+/** The operator whose MCC+MNC prefixes an IMSI, if any (profiles forbid overlapping prefixes). */
+export function homeOperatorOf(profile: CountryProfile, imsi: string): Operator | undefined {
+  return profile.operators.find((op) => op.mcc_mnc.some((p) => imsi.startsWith(p)));
+}
