@@ -1,0 +1,5 @@
+/** Every module's migrations, in the order they apply. */
+import { referenceMigrations } from './reference/schema.ts';
+import type { Migration } from './store/migrate.ts';
+
+export const MIGRATIONS: readonly Migration[] = [...referenceMigrations];

@@ -1,0 +1,42 @@
+/**
+ * The database seen by every module: one PostgreSQL dialect on two engines (PGlite embedded,
+ * or a PostgreSQL server). Modules own their tables and SQL; this interface is all they get.
+ */
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Db {
+  readonly engine: Engine;
+  /** One statement with $1.. parameters. Dates come back as `YYYY-MM-DD` strings, bigints as numbers. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Several statements, no parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk load with COPY: `copySql` is `COPY table (cols) FROM STDIN [WITH (...)]`, the source
+   * yields data in that COPY format. Returns the number of rows copied.
+   */
+  copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
+  /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Escape one value for COPY's text format (`null` and `undefined` are `\N`). */
+export function copyText(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = typeof v === 'number' ? String(v) : v;
+  // Fast path: most values have nothing to escape.
+  if (!/[\\\t\n\r]/.test(s)) return s;
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Quote an SQL identifier that comes from our own code (never from user input). */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad SQL identifier ${name}`);
+  return name;
+}

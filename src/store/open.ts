@@ -1,0 +1,18 @@
+/** Choose the engine: the PostgreSQL server when DATABASE_URL is set, else embedded PGlite. */
+import type { Db } from './db.ts';
+
+export interface StoreOptions {
+  /** postgres:// URL; when absent the embedded engine is used. */
+  databaseUrl?: string;
+  /** PGlite data folder; `undefined` keeps the database in memory (tests). */
+  dataDir?: string;
+}
+
+export async function openStore(opts: StoreOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const { openPostgres } = await import('./postgres-driver.ts');
+    return openPostgres(opts.databaseUrl);
+  }
+  const { openPglite } = await import('./pglite-driver.ts');
+  return openPglite(opts.dataDir);
+}

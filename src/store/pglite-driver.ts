@@ -1,0 +1,66 @@
+/** The embedded engine: PostgreSQL compiled to WebAssembly, a data folder on disk. */
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Db, QueryResult } from './db.ts';
+
+type Conn = PGlite | Transaction;
+
+// Both engines return the same JS types: dates as ISO day strings, bigint as number.
+const parsers = { 1082: (v: string) => v, 20: (v: string) => Number(v) };
+
+/** COPY data is sent to PGlite as one Blob per batch of about this many bytes. */
+const COPY_BATCH_BYTES = 32 << 20;
+
+class PgliteDb implements Db {
+  readonly engine = 'pglite' as const;
+  constructor(
+    private readonly conn: Conn,
+    private readonly root?: PGlite,
+  ) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.conn.query<T>(sql, params, { parsers });
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.conn.exec(sql);
+  }
+
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
+    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+    let parts: (string | Uint8Array)[] = [];
+    let size = 0;
+    let total = 0;
+    const flush = async () => {
+      if (size === 0) return;
+      const r = await this.conn.query(sql, [], { blob: new Blob(parts) });
+      total += r.affectedRows ?? 0;
+      parts = [];
+      size = 0;
+    };
+    // Each batch must end on a row boundary: sources yield whole rows per chunk.
+    for await (const chunk of source) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= COPY_BATCH_BYTES) await flush();
+    }
+    await flush();
+    return total;
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (!this.root) return fn(this); // already inside one
+    return this.root.transaction((tx) => fn(new PgliteDb(tx)));
+  }
+
+  async close(): Promise<void> {
+    await this.root?.close();
+  }
+}
+
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  return new PgliteDb(pg, pg);
+}

@@ -1,0 +1,71 @@
+/** The PostgreSQL server engine: a connection pool; COPY through pg-copy-streams. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
+import type { Db, QueryResult } from './db.ts';
+
+pg.types.setTypeParser(1082, (v: string) => v);
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+type Client = pg.PoolClient;
+
+class PostgresDb implements Db {
+  readonly engine = 'postgres' as const;
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly client?: Client,
+  ) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await (this.client ?? this.pool).query(sql, params);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await (this.client ?? this.pool).query(sql);
+  }
+
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
+    const run = async (c: Client) => {
+      const sink = c.query(copyFromStream(copySql));
+      await pipeline(Readable.from(source, { objectMode: false }), sink);
+      return Number(sink.rowCount ?? 0);
+    };
+    if (this.client) return run(this.client);
+    const c = await this.pool.connect();
+    try {
+      return await run(c);
+    } finally {
+      c.release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.client) return fn(this);
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(new PostgresDb(this.pool, c));
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) await this.pool.end();
+  }
+}
+
+export async function openPostgres(url: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  pool.on('error', () => undefined); // an idle client's error must not kill the process
+  const db = new PostgresDb(pool);
+  await db.query('SELECT 1');
+  return db;
+}
