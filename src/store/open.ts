@@ -6,13 +6,15 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** PGlite data folder; `undefined` keeps the database in memory (tests). */
   dataDir?: string;
+  /** Keep every table in this schema (created if missing) instead of `public`. */
+  schema?: string;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Db> {
   if (opts.databaseUrl) {
     const { openPostgres } = await import('./postgres-driver.ts');
-    return openPostgres(opts.databaseUrl);
+    return openPostgres(opts.databaseUrl, opts.schema);
   }
   const { openPglite } = await import('./pglite-driver.ts');
-  return openPglite(opts.dataDir);
+  return openPglite(opts.dataDir, opts.schema);
 }

@@ -1,7 +1,7 @@
 /** The embedded engine: PostgreSQL compiled to WebAssembly, a data folder on disk. */
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Db, QueryResult } from './db.ts';
+import { ident, type Db, type QueryResult } from './db.ts';
 
 type Conn = PGlite | Transaction;
 
@@ -59,8 +59,9 @@ class PgliteDb implements Db {
   }
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+export async function openPglite(dataDir: string | undefined, schema?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  if (schema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; SET search_path TO ${ident(schema)}`);
   return new PgliteDb(pg, pg);
 }

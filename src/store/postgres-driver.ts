@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStream } from 'pg-copy-streams';
-import type { Db, QueryResult } from './db.ts';
+import { ident, type Db, type QueryResult } from './db.ts';
 
 pg.types.setTypeParser(1082, (v: string) => v);
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -62,8 +62,17 @@ class PostgresDb implements Db {
   }
 }
 
-export async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+export async function openPostgres(url: string, schema?: string): Promise<Db> {
+  if (schema) {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 8, options: schema ? `-c search_path=${ident(schema)}` : undefined });
   pool.on('error', () => undefined); // an idle client's error must not kill the process
   const db = new PostgresDb(pool);
   await db.query('SELECT 1');

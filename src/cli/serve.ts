@@ -1,0 +1,95 @@
+/** `ceir serve` and `ceir demo`: the REST API on the configured store. */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { buildApi } from '../api/server.ts';
+import type { CountryProfile } from '../config/profile.ts';
+import { CeirError } from '../errors.ts';
+import { generateReference } from '../generate/index.ts';
+import { importList } from '../reference/importer.ts';
+import type { ListKind } from '../reference/lists.ts';
+import { hasReferenceData, sampleImeis } from '../reference/queries.ts';
+import type { Db } from '../store/db.ts';
+import { dataDir, describeStore, loadConfig, openDb, type GlobalOptions } from './context.ts';
+import { formatImportReport } from './import.ts';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+}
+
+/** Order matters only for readability of the log: lists do not depend on each other. */
+const DEMO_FILES: [ListKind, string][] = [
+  ['gsma_tac', 'gsma_tac.txt'],
+  ['registration_list', 'registration_list.csv'],
+  ['stolen_list', 'stolen_list.csv'],
+  ['pairing_list', 'pairing_list.csv'],
+  ['golden_list', 'golden_list.csv'],
+  ['barred_list', 'barred_list.csv'],
+  ['barred_tac_list', 'barred_tac_list.csv'],
+  ['monitoring_list', 'monitoring_list.csv'],
+  ['subscribers_registration_list', 'subscribers_registration_list.csv'],
+  ['device_association_list', 'device_association_list.csv'],
+];
+
+export const DEMO_SEED = 2026;
+
+/** Generate the demo country's reference data and import it (only into an empty database). */
+export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: string, log: (s: string) => void): Promise<void> {
+  if (await hasReferenceData(db)) return;
+  log(`loading the demo country ${profile.country.name} (seed ${DEMO_SEED}) ...`);
+  await generateReference({ outDir: dir, profile, seed: DEMO_SEED });
+  for (const [kind, file] of DEMO_FILES) {
+    const r = await importList(db, { kind, file: join(dir, file), profile });
+    log(formatImportReport(r));
+    if (r.status === 'refused') throw new CeirError('CEIR_ERR_INTERNAL', `the generated demo ${kind} was refused`);
+  }
+}
+
+async function serve(db: Db, profile: CountryProfile, o: ServeOptions, banner: string[]): Promise<void> {
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CeirError('CEIR_ERR_USAGE', `--port "${o.port}" is not a port number`);
+  const app = await buildApi({ db, profile });
+  const address = await app.listen({ port, host: o.host });
+  const base = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  process.stdout.write([`OpenCEIR API listening on ${base}`, ...banner.map((b) => b.replaceAll('{base}', base))].join('\n') + '\n');
+  const stop = async () => {
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function serveOptions(cmd: Command): Command {
+  return cmd
+    .option('--port <port>', 'HTTP port (0 picks a free one)', process.env.PORT ?? '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1');
+}
+
+export function registerServe(program: Command, globals: () => GlobalOptions): void {
+  serveOptions(program.command('serve').description('serve the REST API'))
+    .action(async (o: ServeOptions) => {
+      const g = globals();
+      const profile = loadConfig(g);
+      const db = await openDb(g);
+      await serve(db, profile, o, [`store: ${describeStore(g)}`]);
+    });
+
+  serveOptions(program.command('demo').description('load the demo country into the store (first run only) and serve the API'))
+    .action(async (o: ServeOptions) => {
+      const g = globals();
+      const profile = loadConfig(g);
+      const db = await openDb(g);
+      await loadDemoCountry(db, profile, join(dataDir(g), 'demo-input'), (s) => process.stdout.write(`${s}\n`));
+      const s = await sampleImeis(db, 1);
+      const ex = (k: ListKind) => s[k]?.[0];
+      await serve(db, profile, o, [
+        `store: ${describeStore(g)}; country: ${profile.country.name}`,
+        'try:',
+        ex('stolen_list') && `  curl {base}/v1/imei/${ex('stolen_list')}     (a stolen phone)`,
+        ex('registration_list') && `  curl {base}/v1/imei/${ex('registration_list')}     (a registered phone)`,
+        ex('registration_list') && `  curl {base}/v1/tac/${ex('registration_list')!.slice(0, 8)}`,
+      ].filter((x): x is string => typeof x === 'string'));
+    });
+}
