@@ -68,10 +68,14 @@ export type Operator = CountryProfile['operators'][number];
 export function validateProfile(raw: unknown, source = 'profile'): CountryProfile {
   const r = profileSchema.safeParse(raw);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top)'}: ${i.message}`);
-  throw new CeirError('CEIR_ERR_CONFIG_INVALID', `${source}: invalid country profile\n${lines.join('\n')}`, {
-    issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
+  // zod reports unknown keys on the object that holds them: name each key's own path instead
+  const issues = r.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k].join('.'), message: 'unknown key (a typo?)' }))
+      : [{ path: i.path.join('.'), message: i.message }],
+  );
+  const lines = issues.map((i) => `  ${i.path || '(top)'}: ${i.message}`);
+  throw new CeirError('CEIR_ERR_CONFIG_INVALID', `${source}: invalid country profile\n${lines.join('\n')}`, { issues });
 }
 
 /** Read and validate a profile YAML file. */

@@ -77,11 +77,16 @@ export async function* readCsv(stream: Readable, opts: CsvOptions): AsyncGenerat
   let pendingLine = 1; // physical line where `pending` starts
   let lineNo = 1;
 
+  let carry: Uint8Array = new Uint8Array(0); // an incomplete UTF-8 sequence the decoder holds from earlier chunks
   const decode = (chunk: Uint8Array | undefined, final: boolean): string => {
     try {
-      return final ? decoder.decode() : decoder.decode(chunk, { stream: true });
+      const text = final ? decoder.decode() : decoder.decode(chunk, { stream: true });
+      if (chunk) carry = incompleteTail(carry, chunk);
+      return text;
     } catch {
-      throw new InputError({ file, line: lineNo, rule: 'encoding', message: 'invalid UTF-8 byte sequence: the file must be UTF-8 text' });
+      // `lineNo` is the line the chunk starts on; the bad byte may be lines further on
+      const line = chunk ? lineNo + linesBeforeInvalid(carry, chunk) : lineNo;
+      throw new InputError({ file, line, rule: 'encoding', message: 'invalid UTF-8 byte sequence: the file must be UTF-8 text' });
     }
   };
 
@@ -125,7 +130,7 @@ export async function* readCsv(stream: Readable, opts: CsvOptions): AsyncGenerat
     }
     pending = text.slice(recStart);
     pendingLine = recLine;
-    if (pending.length > maxLineBytes) {
+    if (pending.length - (pending.endsWith('\r') ? 1 : 0) > maxLineBytes) { // a CR whose LF is in the next chunk is no content
       throw new InputError({ file, line: pendingLine, rule: 'line_too_long', message: `line is longer than ${maxLineBytes} characters` });
     }
     if (final && pending.length > 0) {
@@ -140,22 +145,57 @@ export async function* readCsv(stream: Readable, opts: CsvOptions): AsyncGenerat
   };
 
   const chunks = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  while (true) {
-    let next: IteratorResult<Uint8Array>;
-    try {
-      next = await chunks.next();
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code?.startsWith('Z_') ? 'the compressed data is damaged or truncated' : 'the file could not be read';
-      throw new InputError({ file, line: lineNo, rule: 'unreadable', message: `${why} (${(e as Error).message})` });
+  try {
+    while (true) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code?.startsWith('Z_') ? 'the compressed data is damaged or truncated' : 'the file could not be read';
+        throw new InputError({ file, line: lineNo, rule: 'unreadable', message: `${why} (${(e as Error).message})` });
+      }
+      if (next.done) break;
+      const text = pending + decode(next.value, false);
+      lineNo = pendingLine;
+      const batch = parse(text, false);
+      if (batch.rows.length) yield batch;
     }
-    if (next.done) break;
-    const text = pending + decode(next.value, false);
+    const tail = pending + decode(undefined, true);
     lineNo = pendingLine;
-    const batch = parse(text, false);
+    const batch = parse(tail, true);
     if (batch.rows.length) yield batch;
+  } finally {
+    // on a refusal or an early stop by the consumer, destroy the stream (and close its file)
+    if (!stream.readableEnded) await chunks.return?.();
   }
-  const tail = pending + decode(undefined, true);
-  lineNo = pendingLine;
-  const batch = parse(tail, true);
-  if (batch.rows.length) yield batch;
+}
+
+/** The bytes of a UTF-8 sequence left incomplete at the end of `carry` + `chunk` (at most 3). */
+function incompleteTail(carry: Uint8Array, chunk: Uint8Array): Uint8Array {
+  const t = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([carry, chunk]).subarray(-3);
+  for (let k = 1; k <= t.length; k++) {
+    const b = t[t.length - k];
+    if (b < 0x80) break;
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? t.slice(t.length - k) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
+/** Newlines in `chunk` before its first invalid UTF-8 sequence (`carry`: bytes held from before). */
+function linesBeforeInvalid(carry: Uint8Array, chunk: Uint8Array): number {
+  // a newline byte is never part of a multi-byte sequence, so each line can be checked alone
+  let lines = 0;
+  let start = 0;
+  for (let i = 0; i <= chunk.length; i++) {
+    if (i < chunk.length && chunk[i] !== 0x0a) continue;
+    const part = start === 0 ? Buffer.concat([carry, chunk.subarray(0, i)]) : chunk.subarray(start, i);
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(part, { stream: i === chunk.length });
+    } catch {
+      return lines;
+    }
+    if (i < chunk.length) lines++;
+    start = i + 1;
+  }
+  return lines;
 }

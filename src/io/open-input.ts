@@ -40,14 +40,15 @@ async function magic(path: string): Promise<Buffer> {
 export async function openInput(path: string): Promise<OpenedInput> {
   const file = basename(path);
   let size: number;
+  let head: Buffer;
   try {
     const st = await stat(path);
     if (!st.isFile()) throw new Error('not a regular file');
     size = st.size;
+    head = await magic(path); // may fail where stat did not: no read permission, I/O error
   } catch (e) {
     throw new InputError({ file, rule: 'unreadable', message: `cannot read the file (${(e as Error).message})` });
   }
-  const head = await magic(path);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const raw = readHashed(path);
     const gunzip = createGunzip({ chunkSize: READ_CHUNK });
@@ -55,7 +56,8 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const stream = raw.stream.pipe(gunzip);
     return { ...raw, stream, packing: 'gzip', size, innerName: file.replace(/\.gz$/i, '') };
   }
-  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return openZip(path, file, size);
+  // a local file header, or the end record that is all an archive with no entry holds
+  if (head.length >= 4 && (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50)) return openZip(path, file, size);
   return { ...readHashed(path), packing: 'plain', size, innerName: file };
 }
 

@@ -10,6 +10,14 @@ import { allSpecs, storedColumns, type ColumnType, type ListSpec } from './lists
 
 const SQL_TYPE: Record<ColumnType, string> = { text: 'text', date: 'date', jsonb: 'jsonb', smallint: 'smallint' };
 
+/**
+ * The one index of a list table: its key and the start of validity. It serves current lookups
+ * (`valid_to IS NULL`), history, and keeps two versions of a key from starting at once.
+ */
+export function keyConstraint(spec: ListSpec): string {
+  return `${spec.table}_key`;
+}
+
 function listTable(spec: ListSpec): string {
   const cols = storedColumns(spec).map((c, i) => `  ${c.name} ${SQL_TYPE[c.type]}${i < spec.key.length ? ' NOT NULL' : ''}`);
   const key = spec.key.map((c) => c.name).join(', ');
@@ -18,9 +26,8 @@ ${cols.join(',\n')},
   valid_from timestamptz NOT NULL,
   valid_to timestamptz,
   import_id bigint NOT NULL,
-  UNIQUE (${key}, valid_from)
-);
-CREATE INDEX ${spec.table}_import ON ${spec.table} (import_id);`;
+  CONSTRAINT ${keyConstraint(spec)} UNIQUE (${key}, valid_from)
+);`;
 }
 
 export const referenceMigrations: Migration[] = [

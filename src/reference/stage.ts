@@ -47,6 +47,7 @@ export function stageColumns(spec: ListSpec): string[] {
 export async function* stageRows(opts: StageOptions, state: StageState): AsyncGenerator<string> {
   const { spec, input, file, delta, maxProblems } = opts;
   const stored = storedColumns(spec);
+  const storedIndex = new Map(stored.map((c, i) => [c.name, i]));
   const keyCols = new Set(spec.key.map((c) => c.name));
   const missing = new Set((spec.missingValues ?? []).map((m) => m.toLowerCase()));
   const problem = (p: Omit<InputProblem, 'file'>) => {
@@ -55,19 +56,23 @@ export async function* stageRows(opts: StageOptions, state: StageState): AsyncGe
   };
 
   let header: ReturnType<typeof matchHeader> | undefined;
+  // Per file column: where its value goes among the stored columns (-1: kept in `extra` or change_type).
+  let target: Int32Array = new Int32Array(0);
   const batches = readCsv(input.stream, { file, delimiter: spec.delimiter, maxLineBytes: opts.maxLineBytes });
   for await (const batch of batches) {
-    let out = '';
+    const out: string[] = [];
     for (let r = 0; r < batch.rows.length; r++) {
       const row = batch.rows[r];
       const line = batch.lines[r];
       if (!header) {
         header = matchHeader(spec, row, file, delta);
+        target = Int32Array.from(header.fields, (f) => (f ? storedIndex.get(f.column)! : -1));
         continue;
       }
       state.rows++;
-      if (row.length !== header.fields.length) {
-        problem({ line, rule: 'field_count', message: `expected ${header.fields.length} fields, found ${row.length}` });
+      const fields = header.fields;
+      if (row.length !== fields.length) {
+        problem({ line, rule: 'field_count', message: `expected ${fields.length} fields, found ${row.length}` });
         continue;
       }
       let change: string | null = null;
@@ -82,19 +87,18 @@ export async function* stageRows(opts: StageOptions, state: StageState): AsyncGe
           continue;
         }
       }
-      const parsed: Record<string, string | null> = {};
+      const vals: (string | null)[] = new Array(stored.length).fill(null);
       let extra: Record<string, string> | null = null;
       let ok = true;
       for (let i = 0; i < row.length; i++) {
-        const f = header.fields[i];
+        const f = fields[i];
         let v = row[i];
         if (missing.size && missing.has(v.trim().toLowerCase())) v = '';
         if (!f) {
           if (i !== header.changeType && v.trim() !== '') (extra ??= {})[header.names[i]] = v.trim();
           continue;
         }
-        if (v.trim() === '') {
-          parsed[f.column] = null;
+        if (v.length === 0 || (v.charCodeAt(0) <= 32 && v.trim() === '')) {
           if (f.notEmpty && (keyCols.has(f.column) || change !== 'remove')) {
             problem({ line, column: f.header, rule: 'required', message: `${f.header} must not be empty` });
             ok = false;
@@ -102,7 +106,7 @@ export async function* stageRows(opts: StageOptions, state: StageState): AsyncGe
           continue;
         }
         try {
-          parsed[f.column] = f.parse(v);
+          vals[target[i]] = f.parse(v);
         } catch (e) {
           if (!(e instanceof FieldRuleError)) throw e;
           problem({ line, column: f.header, rule: e.rule, message: e.message, value: preview(v) });
@@ -110,14 +114,18 @@ export async function* stageRows(opts: StageOptions, state: StageState): AsyncGe
         }
       }
       if (!ok || state.problems.length) continue; // once refused, only look for more problems
-      const derived = spec.derive?.(parsed, extra);
-      out += `${line}\t${copyText(change)}`;
-      for (const c of stored) out += `\t${copyText(parsed[c.name] ?? derived?.[c.name] ?? null)}`;
-      out += '\n';
+      if (spec.derive) {
+        const named = Object.fromEntries(stored.map((c, i) => [c.name, vals[i]]));
+        const derived = spec.derive(named, extra);
+        for (const [k, v] of Object.entries(derived)) vals[storedIndex.get(k)!] = v;
+      }
+      // One string per row from a native join: pushing every field as a part was 3x slower.
+      for (let i = 0; i < vals.length; i++) vals[i] = copyText(vals[i]);
+      out.push(`${line}\t${copyText(change)}\t${vals.join('\t')}\n`);
     }
     opts.onProgress?.({ rows: state.rows, bytes: input.bytesRead(), total: input.size });
     if (state.truncated) return;
-    if (out && !state.problems.length) yield out;
+    if (out.length && !state.problems.length) yield out.join('');
   }
   if (!header) throw new InputError({ file, rule: 'empty', message: `the file is empty: a header line is expected (${spec.fields.map((f) => f.header).join(spec.delimiter)})` });
 }

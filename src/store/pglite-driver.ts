@@ -39,11 +39,26 @@ class PgliteDb implements Db {
       parts = [];
       size = 0;
     };
-    // Each batch must end on a row boundary: sources yield whole rows per chunk.
+    // Each COPY must end on a row boundary: cut the batch after the last newline, carry the rest.
     for await (const chunk of source) {
-      parts.push(chunk);
-      size += chunk.length;
-      if (size >= COPY_BATCH_BYTES) await flush();
+      if (size + chunk.length < COPY_BATCH_BYTES) {
+        parts.push(chunk);
+        size += chunk.length;
+        continue;
+      }
+      const nl = typeof chunk === 'string' ? chunk.lastIndexOf('\n') : chunk.lastIndexOf(10);
+      if (nl < 0) {
+        parts.push(chunk);
+        size += chunk.length;
+        continue;
+      }
+      parts.push(chunk.slice(0, nl + 1));
+      size += nl + 1;
+      await flush();
+      if (nl + 1 < chunk.length) {
+        parts.push(chunk.slice(nl + 1));
+        size = chunk.length - nl - 1;
+      }
     }
     await flush();
     return total;

@@ -15,14 +15,17 @@ const SCHEMA = `ceir_test_${process.pid}`;
 
 let shared: Promise<Db> | undefined;
 
+// Registered at module load, so on the root test: registered from inside the first test that
+// opens the store, it would close the store as soon as that test ends.
+after(async () => {
+  if (!shared) return;
+  const db = await shared;
+  if (db.engine === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await db.close();
+});
+
 function store(): Promise<Db> {
-  shared ??= openStore({ databaseUrl: process.env.DATABASE_URL, schema: SCHEMA }).then((db) => {
-    after(async () => {
-      if (db.engine === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-      await db.close();
-    });
-    return db;
-  });
+  shared ??= openStore({ databaseUrl: process.env.DATABASE_URL, schema: SCHEMA });
   return shared;
 }
 
