@@ -176,7 +176,7 @@ function incompleteTail(carry: Uint8Array, chunk: Uint8Array): Uint8Array {
   for (let k = 1; k <= t.length; k++) {
     const b = t[t.length - k];
     if (b < 0x80) break;
-    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? t.slice(t.length - k) : new Uint8Array(0);
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? Uint8Array.from(t.subarray(t.length - k)) : new Uint8Array(0); // a copy: chunks may be reused
   }
   return new Uint8Array(0);
 }

@@ -53,6 +53,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const raw = readHashed(path);
     const gunzip = createGunzip({ chunkSize: READ_CHUNK });
     raw.stream.on('error', (e) => gunzip.destroy(e));
+    gunzip.on('close', () => raw.stream.destroy()); // a consumer that stops early: close the file too
     const stream = raw.stream.pipe(gunzip);
     return { ...raw, stream, packing: 'gzip', size, innerName: file.replace(/\.gz$/i, '') };
   }
@@ -81,6 +82,7 @@ function readHashed(path: string): { stream: Readable; bytesRead: () => number; 
     },
   });
   raw.on('error', (e) => counter.destroy(e));
+  counter.on('close', () => raw.destroy()); // pipe() does not close the file when the reader stops early
   return { stream: raw.pipe(counter), bytesRead: () => read, sha256: () => done };
 }
 
@@ -124,7 +126,10 @@ function openZip(path: string, file: string, size: number): Promise<OpenedInput>
             }),
           );
           stream.on('error', (e) => counted.destroy(e));
-          counted.on('close', () => zip.close());
+          counted.on('close', () => {
+            stream.destroy(); // the entry stream holds the zip file open until it ends or is destroyed
+            zip.close();
+          });
           const ratio = entry.uncompressedSize > 0 ? size / entry.uncompressedSize : 1;
           const digest = hashFile(path);
           resolve({
