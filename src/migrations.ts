@@ -1,5 +1,6 @@
 /** Every module's migrations, in the order they apply. */
+import { observationMigrations } from './observations/schema.ts';
 import { referenceMigrations } from './reference/schema.ts';
 import type { Migration } from './store/migrate.ts';
 
-export const MIGRATIONS: readonly Migration[] = [...referenceMigrations];
+export const MIGRATIONS: readonly Migration[] = [...referenceMigrations, ...observationMigrations];

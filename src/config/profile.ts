@@ -40,6 +40,34 @@ export const profileSchema = z
       })
       .strict()
       .default({ max_list_shrink: 0.25, max_errors_reported: 100, max_line_bytes: 65536 }),
+    observations: z
+      .object({
+        /** Quality gates of operator files (DOMAIN §4): the largest share of rows each may concern. */
+        gates: z
+          .object({
+            date_out_of_range: ratio.default(0),
+            null_imei: ratio.default(0.05),
+            null_imsi: ratio.default(0.05),
+            null_msisdn: ratio.default(0.05),
+            null_rat: ratio.default(0.05),
+            unclean_imei: ratio.default(0.05),
+            unclean_imsi: ratio.default(0.05),
+            unknown_rat: ratio.default(0.05),
+            foreign_imsi: ratio.default(0.1),
+            foreign_msisdn: ratio.default(0.1),
+            other_operator_imsi: ratio.default(0.2),
+            /** A day's distinct IMEIs, IMSIs or MSISDNs must reach this share of the operator's recent average. */
+            daily_volume: ratio.default(0.9),
+          })
+          .strict()
+          .prefault({}),
+        /** Days before a file's first day that make the "recent average" of the volume gate. */
+        volume_history_days: z.number().int().min(1).max(366).default(30),
+        /** Subscriber-level data older than this many months is pruned by `ceir prune`. */
+        retention_months: z.number().int().min(1).max(120).default(6),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -1,0 +1,93 @@
+/**
+ * Partial aggregation of observations before they reach the database: one entry per month,
+ * IMEI, IMSI and MSISDN with first and last day and a day-of-month bitmask, plus per-IMEI
+ * locations and software versions. The maps are bounded: when one is full it is flushed as
+ * COPY rows and emptied, and the database merges partial entries (bitwise OR, min / max), so
+ * memory does not grow with the file.
+ */
+import { copyText } from '../store/db.ts';
+import { monthOf } from './days.ts';
+import type { Observation } from './parser.ts';
+
+interface Entry {
+  first: number;
+  last: number;
+  bits: number;
+  rat: number;
+}
+
+/** COPY columns of `obs_stage`. */
+export const STAGE_COLUMNS = 'kind, month, imei_norm, imsi, msisdn, cell_id, svn, first_day, last_day, date_bits, rat_bits';
+
+export const STAGE_TABLE = `CREATE TEMP TABLE obs_stage (
+  kind "char" NOT NULL, month integer, imei_norm text NOT NULL, imsi text, msisdn text, cell_id text, svn text,
+  first_day integer NOT NULL, last_day integer NOT NULL, date_bits integer NOT NULL, rat_bits integer NOT NULL
+) ON COMMIT DROP`;
+
+const SEP = '\u0001';
+const NULL = '\u0002';
+
+export class Aggregator {
+  private readonly triplets = new Map<string, Entry>();
+  private readonly locations = new Map<string, Entry>();
+  private readonly versions = new Map<string, Entry>();
+  private monthCache = { day: -1, month: 0, bit: 0 };
+  /** Entries written out so far (rows of the stage table). */
+  flushed = 0;
+
+  constructor(private readonly maxEntries = 1_000_000) {}
+
+  add(o: Observation): void {
+    const c = this.monthCache;
+    if (o.day !== c.day) {
+      const m = monthOf(o.day);
+      this.monthCache = { day: o.day, month: m.month, bit: 1 << (m.dom - 1) };
+    }
+    const { month, bit } = this.monthCache;
+    upsert(this.triplets, `${month}${SEP}${o.imei}${SEP}${o.imsi ?? NULL}${SEP}${o.msisdn ?? NULL}`, o.day, bit, o.rat);
+    if (o.cell !== null) upsert(this.locations, `${month}${SEP}${o.imei}${SEP}${o.cell}`, o.day, bit, 0);
+    if (o.svn !== null) upsert(this.versions, `${o.imei}${SEP}${o.svn}`, o.day, 0, 0);
+  }
+
+  get size(): number {
+    return this.triplets.size + this.locations.size + this.versions.size;
+  }
+
+  full(): boolean {
+    return this.size >= this.maxEntries;
+  }
+
+  /** Everything held, as COPY text for `obs_stage`, and the maps emptied. */
+  drain(): string {
+    const out: string[] = [];
+    for (const [k, e] of this.triplets) {
+      const [month, imei, imsi, msisdn] = k.split(SEP);
+      out.push(`t\t${month}\t${copyText(imei)}\t${imsi === NULL ? '\\N' : copyText(imsi)}\t${msisdn === NULL ? '\\N' : copyText(msisdn)}\t\\N\t\\N\t${e.first}\t${e.last}\t${e.bits}\t${e.rat}\n`);
+    }
+    for (const [k, e] of this.locations) {
+      const [month, imei, cell] = k.split(SEP);
+      out.push(`l\t${month}\t${copyText(imei)}\t\\N\t\\N\t${copyText(cell)}\t\\N\t${e.first}\t${e.last}\t${e.bits}\t0\n`);
+    }
+    for (const [k, e] of this.versions) {
+      const [imei, svn] = k.split(SEP);
+      out.push(`s\t\\N\t${copyText(imei)}\t\\N\t\\N\t\\N\t${copyText(svn)}\t${e.first}\t${e.last}\t0\t0\n`);
+    }
+    this.flushed += out.length;
+    this.triplets.clear();
+    this.locations.clear();
+    this.versions.clear();
+    return out.join('');
+  }
+}
+
+function upsert(map: Map<string, Entry>, key: string, day: number, bit: number, rat: number): void {
+  const e = map.get(key);
+  if (e === undefined) {
+    map.set(key, { first: day, last: day, bits: bit, rat });
+    return;
+  }
+  if (day < e.first) e.first = day;
+  if (day > e.last) e.last = day;
+  e.bits |= bit;
+  e.rat |= rat;
+}

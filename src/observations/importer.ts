@@ -1,0 +1,250 @@
+/**
+ * Import one operator file: parse, aggregate, gate, store; in one transaction.
+ *
+ * The file streams through the parser; observations are partially aggregated in bounded maps and
+ * copied into a staging table as they fill. Once the whole file is read, the quality gates are
+ * evaluated; a failing gate rolls everything back. Otherwise the staged aggregates are merged into
+ * the monthly tables with bitwise OR, min and max, which is why importing a file twice, or two
+ * overlapping files, counts nothing twice.
+ */
+import { basename } from 'node:path';
+import type { CountryProfile, Operator } from '../config/profile.ts';
+import { CeirError } from '../errors.ts';
+import { InputError, type InputProblem } from '../io/input-error.ts';
+import { openInput } from '../io/open-input.ts';
+import type { Db } from '../store/db.ts';
+import { Aggregator, STAGE_COLUMNS, STAGE_TABLE } from './aggregate.ts';
+import { isoDay, todayNumber } from './days.ts';
+import { periodFromFileName } from './file-name.ts';
+import { evaluateGates, GATE_NAMES, type GateResult, type VolumeHistory } from './gates.ts';
+import { Hll } from './hll.ts';
+import { emptyCounts, parseObservationChunks, type ObservationCounts } from './parser.ts';
+import { operatorId } from './operators.ts';
+
+export interface ObservationImportOptions {
+  file: string;
+  operator: string;
+  profile: CountryProfile;
+  disabledGates?: string[];
+  /** "Today" for the future-date check (default: the clock). */
+  today?: Date;
+  /** Bound of the in-memory aggregation maps (entries); smaller trades speed for memory. */
+  maxAggregateEntries?: number;
+  onProgress?: (p: { bytes: number; total: number; rows: number }) => void;
+}
+
+export interface ObservationImportReport {
+  file: string;
+  operator: string;
+  status: 'imported' | 'refused';
+  period: { start: string; end: string } | null;
+  packing: string;
+  sha256: string | null;
+  rows: number;
+  rows_kept: number;
+  triplets: number;
+  imeis: number;
+  gates: GateResult[];
+  disabled_gates: string[];
+  problems: InputProblem[];
+  import_id: number | null;
+  note?: string;
+  duration_ms: number;
+}
+
+class GateRefusal extends Error {}
+
+export async function importObservations(db: Db, opts: ObservationImportOptions): Promise<ObservationImportReport> {
+  const started = new Date();
+  const file = basename(opts.file);
+  const operator = findOperator(opts.profile, opts.operator);
+  const disabled = new Set(opts.disabledGates ?? []);
+  for (const g of disabled) {
+    if (!(GATE_NAMES as readonly string[]).includes(g)) throw new CeirError('CEIR_ERR_USAGE', `unknown gate "${g}"; gates are: ${GATE_NAMES.join(', ')}`);
+  }
+  const report: ObservationImportReport = {
+    file, operator: operator.id, status: 'refused', period: null, packing: 'plain', sha256: null, rows: 0, rows_kept: 0,
+    triplets: 0, imeis: 0, gates: [], disabled_gates: [...disabled].sort(), problems: [], import_id: null, duration_ms: 0,
+  };
+  try {
+    const period = periodFromFileName(file);
+    report.period = { start: isoDay(period.start), end: isoDay(period.end) };
+    const input = await openInput(opts.file);
+    report.packing = input.packing;
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ceir:observations:${operator.id}`]);
+        const opId = await operatorId(tx, operator.id);
+        await tx.exec(STAGE_TABLE);
+        const agg = new Aggregator(opts.maxAggregateEntries);
+        // The parser pushes rows into the aggregator; between chunks, a full aggregator is drained into COPY.
+        const counts = emptyCounts();
+        let drains = 0;
+        async function* staged(): AsyncGenerator<string> {
+          const chunks = parseObservationChunks(progressStream(input, opts), {
+            file, period, today: todayNumber(opts.today), profile: opts.profile, operator,
+            maxLineBytes: opts.profile.imports.max_line_bytes,
+            onRow: (o) => agg.add(o),
+          }, counts);
+          for await (const _ of chunks) {
+            if (!agg.full()) continue;
+            drains++;
+            yield agg.drain();
+          }
+          if (agg.size) {
+            drains++;
+            yield agg.drain();
+          }
+        }
+        await tx.copyFrom(`COPY obs_stage (${STAGE_COLUMNS}) FROM STDIN`, staged());
+        const c = counts;
+        report.rows = c.rows;
+        report.rows_kept = c.kept;
+        report.sha256 = await input.sha256();
+        report.gates = evaluateGates(c, opts.profile, await volumeHistory(tx, opId, period.start, opts.profile.observations.volume_history_days), disabled);
+        if (report.gates.some((g) => !g.passed)) throw new GateRefusal();
+        await tx.exec('ANALYZE obs_stage');
+        await ensurePartitions(tx);
+        const merged = await mergeStage(tx, opId, drains > 1);
+        report.triplets = merged.triplets;
+        report.imeis = merged.imeis;
+        await mergeDaily(tx, opId, c);
+        const prior = await tx.query<{ id: number }>('SELECT id FROM obs_import WHERE operator_id = $1 AND sha256 = $2 ORDER BY id LIMIT 1', [opId, report.sha256]);
+        if (prior.rows.length) report.note = `the same file was imported before (import ${prior.rows[0].id}): nothing was counted twice`;
+        const { rows } = await tx.query<{ id: number }>(
+          `INSERT INTO obs_import (operator_id, file_name, sha256, packing, period_start, period_end, started_at, finished_at, rows_read, rows_kept, triplets, imeis, gates, disabled_gates, duration_ms)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+          [opId, file, report.sha256, report.packing, report.period!.start, report.period!.end, started, c.rows, c.kept, merged.triplets, merged.imeis,
+            JSON.stringify(report.gates), report.disabled_gates, Date.now() - started.getTime()],
+        );
+        report.import_id = rows[0].id;
+        report.status = 'imported';
+      });
+    } finally {
+      input.stream.destroy();
+    }
+  } catch (e) {
+    if (e instanceof InputError) report.problems = [e.problem];
+    else if (!(e instanceof GateRefusal)) throw e;
+    report.status = 'refused';
+  }
+  report.duration_ms = Date.now() - started.getTime();
+  return report;
+}
+
+export function findOperator(profile: CountryProfile, id: string): Operator {
+  const op = profile.operators.find((o) => o.id === id);
+  if (!op) throw new CeirError('CEIR_ERR_USAGE', `unknown operator "${id}"; the country profile has: ${profile.operators.map((o) => o.id).join(', ')}`);
+  return op;
+}
+
+function progressStream(input: Awaited<ReturnType<typeof openInput>>, opts: ObservationImportOptions) {
+  if (!opts.onProgress) return input.stream;
+  let rows = 0;
+  input.stream.on('data', (c: Buffer) => {
+    for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) rows++;
+    opts.onProgress!({ bytes: input.bytesRead(), total: input.size, rows });
+  });
+  return input.stream;
+}
+
+async function volumeHistory(tx: Db, opId: number, start: number, days: number): Promise<VolumeHistory | null> {
+  const { rows } = await tx.query<{ imei_hll: Uint8Array; imsi_hll: Uint8Array; msisdn_hll: Uint8Array }>(
+    'SELECT imei_hll, imsi_hll, msisdn_hll FROM obs_daily WHERE operator_id = $1 AND day >= $2 AND day < $3',
+    [opId, isoDay(start - days), isoDay(start)],
+  );
+  if (!rows.length) return null;
+  const avg = (k: 'imei_hll' | 'imsi_hll' | 'msisdn_hll') => rows.reduce((s, r) => s + new Hll(r[k]).estimate(), 0) / rows.length;
+  return { days: rows.length, imei: avg('imei_hll'), imsi: avg('imsi_hll'), msisdn: avg('msisdn_hll') };
+}
+
+const partitionName = (table: string, monthIso: string) => `${table}_y${monthIso.slice(0, 4)}m${monthIso.slice(5, 7)}`;
+
+async function ensurePartitions(tx: Db): Promise<void> {
+  const { rows } = await tx.query<{ m: string; next: string }>(
+    `SELECT DISTINCT (date '1970-01-01' + month)::text AS m, ((date '1970-01-01' + month) + interval '1 month')::date::text AS next
+     FROM obs_stage WHERE month IS NOT NULL`,
+  );
+  for (const r of rows) {
+    for (const table of ['obs_triplet', 'obs_location']) {
+      await tx.exec(`CREATE TABLE IF NOT EXISTS ${partitionName(table, r.m)} PARTITION OF ${table} FOR VALUES FROM ('${r.m}') TO ('${r.next}')`);
+    }
+  }
+}
+
+const D = "date '1970-01-01'";
+
+async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ triplets: number; imeis: number }> {
+  // With a single drain every staged entry is already unique; after several, merge them first.
+  const group = (keys: string) => (partial ? `GROUP BY ${keys}` : '');
+  const agg = (fn: string, col: string) => (partial ? `${fn}(${col})` : col);
+  const t = await tx.query(
+    `INSERT INTO obs_triplet AS o (month, imei_norm, imsi, msisdn, operator_id, first_seen, last_seen, date_bitmask)
+     SELECT ${D} + month, imei_norm, imsi, msisdn, $1, ${D} + ${agg('min', 'first_day')}, ${D} + ${agg('max', 'last_day')}, ${agg('bit_or', 'date_bits')}
+     FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}
+     ON CONFLICT (imei_norm, month, operator_id, imsi, msisdn) DO UPDATE SET
+       first_seen = least(o.first_seen, excluded.first_seen),
+       last_seen = greatest(o.last_seen, excluded.last_seen),
+       date_bitmask = o.date_bitmask | excluded.date_bitmask
+     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen OR (o.date_bitmask | excluded.date_bitmask) <> o.date_bitmask`,
+    [opId],
+  );
+  const i = await tx.query<{ n: number }>(
+    `WITH merged AS (
+       INSERT INTO obs_imei AS o (imei_norm, first_seen, last_seen, rat_bitmask, operator_bitmask)
+       SELECT imei_norm, ${D} + min(first_day), ${D} + max(last_day), bit_or(rat_bits), $1
+       FROM obs_stage WHERE kind = 't' GROUP BY imei_norm
+       ON CONFLICT (imei_norm) DO UPDATE SET
+         first_seen = least(o.first_seen, excluded.first_seen),
+         last_seen = greatest(o.last_seen, excluded.last_seen),
+         rat_bitmask = o.rat_bitmask | excluded.rat_bitmask,
+         operator_bitmask = o.operator_bitmask | excluded.operator_bitmask
+       WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
+          OR (o.rat_bitmask | excluded.rat_bitmask) <> o.rat_bitmask OR (o.operator_bitmask | excluded.operator_bitmask) <> o.operator_bitmask
+       RETURNING 1)
+     SELECT (SELECT count(DISTINCT imei_norm) FROM obs_stage WHERE kind = 't') AS n`,
+    [1 << opId],
+  );
+  await tx.query(
+    `INSERT INTO obs_location AS o (month, imei_norm, operator_id, cell_id, first_seen, last_seen, date_bitmask)
+     SELECT ${D} + month, imei_norm, $1, cell_id, ${D} + min(first_day), ${D} + max(last_day), bit_or(date_bits)
+     FROM obs_stage WHERE kind = 'l' GROUP BY month, imei_norm, cell_id
+     ON CONFLICT (imei_norm, month, operator_id, cell_id) DO UPDATE SET
+       first_seen = least(o.first_seen, excluded.first_seen),
+       last_seen = greatest(o.last_seen, excluded.last_seen),
+       date_bitmask = o.date_bitmask | excluded.date_bitmask
+     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen OR (o.date_bitmask | excluded.date_bitmask) <> o.date_bitmask`,
+    [opId],
+  );
+  await tx.query(
+    `INSERT INTO obs_imei_svn AS o (imei_norm, svn, first_seen, last_seen)
+     SELECT imei_norm, svn, ${D} + min(first_day), ${D} + max(last_day) FROM obs_stage WHERE kind = 's' GROUP BY imei_norm, svn
+     ON CONFLICT (imei_norm, svn) DO UPDATE SET first_seen = least(o.first_seen, excluded.first_seen), last_seen = greatest(o.last_seen, excluded.last_seen)
+     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen`,
+  );
+  const staged = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}) s`);
+  void t;
+  return { triplets: staged.rows[0].n, imeis: i.rows[0].n };
+}
+
+/** Merge the file's per-day distinct-count sketches into the operator's daily volumes. */
+async function mergeDaily(tx: Db, opId: number, c: ObservationCounts): Promise<void> {
+  for (const [day, v] of c.days) {
+    const { rows } = await tx.query<{ rows: number; imei_hll: Uint8Array; imsi_hll: Uint8Array; msisdn_hll: Uint8Array }>(
+      'SELECT rows, imei_hll, imsi_hll, msisdn_hll FROM obs_daily WHERE operator_id = $1 AND day = $2',
+      [opId, isoDay(day)],
+    );
+    const old = rows[0];
+    if (old) {
+      v.imei.merge(new Hll(old.imei_hll));
+      v.imsi.merge(new Hll(old.imsi_hll));
+      v.msisdn.merge(new Hll(old.msisdn_hll));
+    }
+    await tx.query(
+      `INSERT INTO obs_daily (operator_id, day, rows, imei_hll, imsi_hll, msisdn_hll) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (operator_id, day) DO UPDATE SET rows = greatest(obs_daily.rows, excluded.rows),
+         imei_hll = excluded.imei_hll, imsi_hll = excluded.imsi_hll, msisdn_hll = excluded.msisdn_hll`,
+      [opId, isoDay(day), Math.max(v.rows, old?.rows ?? 0), Buffer.from(v.imei.registers), Buffer.from(v.imsi.registers), Buffer.from(v.msisdn.registers)],
+    );
+  }
+}
