@@ -1,6 +1,7 @@
 /** `ceir tac <tac>` and `ceir imei <imei>`: what the reference database knows. */
 import type { Command } from 'commander';
 import { CeirError } from '../errors.ts';
+import { imeiObservations, type ImeiObservations } from '../observations/queries.ts';
 import { imeiHistory, imeiStatus, tacInfo, type ImeiReferenceStatus, type TacInfo } from '../reference/queries.ts';
 import { openDb, printJson, type GlobalOptions } from './context.ts';
 
@@ -27,6 +28,17 @@ export function formatImei(s: ImeiReferenceStatus): string {
     `  golden ${yes(s.golden)}, barred IMEI ${yes(s.barred.imei)}, barred TAC ${yes(s.barred.tac)}, monitored ${yes(s.monitored)}`,
   ];
   if (s.associations.length) lines.push(`  associated with national IDs: ${s.associations.map((a) => a.uid).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function formatNetwork(n: ImeiObservations): string {
+  if (!n.seen) return '  network:     never seen';
+  const lines = [
+    `  network:     seen ${n.first_seen} .. ${n.last_seen} on ${n.operators.join(', ')} (${n.generations.join('/') || 'no RAT'}; RAT ${n.rat_codes.join('|')})`,
+    `               ${n.subscribers.length} subscriber(s) in the retained data: ${n.distinct_imsis} IMSI(s), ${n.distinct_msisdns} MSISDN(s), ${n.days_seen} day(s)`,
+  ];
+  for (const s of n.subscribers.slice(0, 10)) lines.push(`                 ${s.imsi ?? '-'} / ${s.msisdn ?? '-'} on ${s.operator}: ${s.days_seen} day(s), ${s.first_seen} .. ${s.last_seen}`);
+  if (n.subscribers.length > 10) lines.push(`                 ... and ${n.subscribers.length - 10} more (--json for all)`);
   return lines.join('\n');
 }
 
@@ -57,10 +69,11 @@ export function registerLookup(program: Command, globals: () => GlobalOptions): 
       const db = await openDb(g);
       try {
         const s = await imeiStatus(db, imei);
+        const network = await imeiObservations(db, s.imei_norm);
         const history = o.history ? await imeiHistory(db, s.imei_norm) : undefined;
-        if (g.json) printJson(history ? { ...s, history } : s);
+        if (g.json) printJson({ ...s, network, ...(history ? { history } : {}) });
         else {
-          process.stdout.write(`${formatImei(s)}\n`);
+          process.stdout.write(`${formatImei(s)}\n${formatNetwork(network)}\n`);
           for (const h of history ?? []) process.stdout.write(`  ${h.list}: ${h.valid_from} .. ${h.valid_to ?? 'now'} (import ${h.import_id})\n`);
         }
       } finally {

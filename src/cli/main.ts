@@ -6,6 +6,7 @@ import { registerDb } from './db.ts';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerLookup } from './lookup.ts';
+import { registerPrune } from './prune.ts';
 import { registerServe } from './serve.ts';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerImport(program, globals);
   registerLookup(program, globals);
   registerExport(program, globals);
+  registerPrune(program, globals);
   registerDb(program, globals);
   registerServe(program, globals);
   return program;

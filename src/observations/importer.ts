@@ -178,7 +178,7 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
   // With a single drain every staged entry is already unique; after several, merge them first.
   const group = (keys: string) => (partial ? `GROUP BY ${keys}` : '');
   const agg = (fn: string, col: string) => (partial ? `${fn}(${col})` : col);
-  const t = await tx.query(
+  await tx.query(
     `INSERT INTO obs_triplet AS o (month, imei_norm, imsi, msisdn, operator_id, first_seen, last_seen, date_bitmask)
      SELECT ${D} + month, imei_norm, imsi, msisdn, $1, ${D} + ${agg('min', 'first_day')}, ${D} + ${agg('max', 'last_day')}, ${agg('bit_or', 'date_bits')}
      FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}
@@ -223,7 +223,6 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
      WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen`,
   );
   const staged = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}) s`);
-  void t;
   return { triplets: staged.rows[0].n, imeis: i.rows[0].n };
 }
 
