@@ -168,11 +168,17 @@ export async function imeiStatus(db: Db, input: string, opts: StatusOptions = {}
 
 const plain = { imsi: (s: string) => s, msisdn: (s: string) => s, uid: (s: string) => s };
 
-/** Keep what routes (MCC+MNC, calling code) and the last digits; hide the rest. */
+/**
+ * Keep what routes (MCC+MNC, calling code) and the last digits; hide the rest. A value too short
+ * to hide anything that way is hidden whole (kept parts must not overlap and give it away).
+ */
+const keepEnds = (s: string, head: number, tail: number) =>
+  s.length <= head + tail ? '*'.repeat(s.length) : s.slice(0, head) + '*'.repeat(s.length - head - tail) + (tail ? s.slice(-tail) : '');
+
 export const maskers = {
-  imsi: (s: string) => s.slice(0, 5) + '*'.repeat(Math.max(0, s.length - 7)) + s.slice(-2),
-  msisdn: (s: string) => s.slice(0, 2) + '*'.repeat(Math.max(0, s.length - 5)) + s.slice(-3),
-  uid: (s: string) => s.slice(0, 2) + '*'.repeat(Math.max(0, s.length - 2)),
+  imsi: (s: string) => keepEnds(s, 5, 2),
+  msisdn: (s: string) => keepEnds(s, 2, 3),
+  uid: (s: string) => keepEnds(s, 2, 0),
 };
 
 /**

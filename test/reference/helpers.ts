@@ -90,7 +90,7 @@ export async function currentKeys(db: Db, kind: ListKind): Promise<string[]> {
   return (await snapshot(db, kind)).map((r) => String(r[k]));
 }
 
-export const gz = (text: string): Buffer => gzipSync(Buffer.from(text));
+export const gz = (content: string | Buffer): Buffer => gzipSync(typeof content === 'string' ? Buffer.from(content) : content);
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

@@ -144,6 +144,40 @@ test('conflicting duplicates refuse the file with both line numbers, and nothing
   });
 });
 
+// Known bug (importer.ts): see import-delta.test.ts, the same for conflicting duplicates.
+test('conflicting duplicates beyond max_errors_reported: the report says it is truncated', async () => {
+  const db = await freshDb();
+  await withTempDir(async (dir) => {
+    const file = await put(dir, 'dup.csv', ['imei,reporting_date,status', ...K.flatMap((k) => [`${imei15(k)},20240101,`, `${imei15(k)},20240102,`])]);
+    const r = await imp(db, 'stolen_list', file, { profile: profileWith({ max_errors_reported: 2 }) });
+    assert.equal(r.status, 'refused');
+    assert.deepEqual(r.problems.map((p) => [p.line, p.rule]), [[3, 'duplicate_conflict'], [5, 'duplicate_conflict']]);
+    assert.equal(r.problems_truncated, true, '8 conflicting keys, 2 reported');
+  });
+});
+
+test('GSMA duplicates: identical TAC rows (unknown columns included) collapse; a differing unknown column conflicts', async () => {
+  const db = await freshDb();
+  await withTempDir(async (dir) => {
+    const row = (nfc: string) => `35209900|Acme|A1|Acme One|Acme|05-Mar-2019|ORG-1|Smartphone|Y|${nfc}|Y|Android|LTE||LTE|`;
+    const ok = await impOk(db, 'gsma_tac', await put(dir, 'a.txt', [MODERN, row('N'), row('N'), row('N').replace('35209900', '35209901')]));
+    assert.deepEqual([ok.rows, ok.added], [3, 2]);
+    const bad = await imp(db, 'gsma_tac', await put(dir, 'b.txt', [MODERN, row('N'), row('Y')]));
+    assert.deepEqual(bad.problems.map((p) => [p.line, p.rule]), [[3, 'duplicate_conflict']]);
+  });
+});
+
+test('a first load keeps the list table\'s key constraint (two versions of a key cannot start at once)', async () => {
+  const db = await freshDb();
+  await withTempDir(async (dir) => {
+    const at = new Date('2025-05-01T00:00:00Z');
+    await impOk(db, 'barred_list', await put(dir, 'b.csv', ['imei', ...K.map(imei15)]), { at });
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'ref_barred'::regclass AND conname = 'ref_barred_key' AND contype = 'u'");
+    assert.equal(rows[0].n, 1);
+    await assert.rejects(db.query('INSERT INTO ref_barred (imei_norm, valid_from, import_id) VALUES ($1, $2, 0)', [K[0], at]), /duplicate key|unique/i);
+  });
+});
+
 test('a conflicting duplicate on a multi-column key (pairing: same IMEI and IMSI, other MSISDN) is refused', async () => {
   const db = await freshDb();
   await withTempDir(async (dir) => {
@@ -304,9 +338,12 @@ test('GSMA catalogue, modern header: alias column, Not Known as null, unknown co
       '35209900|Acme Corp|A1|Acme One|Acme|05-Mar-2019|ORG-1|Smartphone|Y|N|Y|Android|LTE|Not Known|GSM 900,WCDMA FDD Band I,LTE FDD BAND 3|n78,n41',
       '35209901|Acme Corp|A1|Not Known|NOT KNOWN|1-Jan-2020|ORG-1|Smartphone|not known|Y||Android|Not Known|NB-IoT|GSM 900|',
       '86000001|Zed|Z|||31-Dec-2021||Feature Phone|||||||GSM 900,CDMA2000|',
+      '86000002|Zed|Z2|||Not Known||Feature Phone|||||||Not Known|',
     ]);
     const r = await impOk(db, 'gsma_tac', file);
-    assert.equal(r.added, 3);
+    assert.equal(r.added, 4);
+    const z2 = await tacInfo(db, '86000002');
+    assert.deepEqual([z2?.allocation_date, z2?.bands, z2?.rats], [null, null, []]);
     const a = await tacInfo(db, '35209900');
     assert.ok(a);
     assert.equal(a.manufacturer, 'Acme Corp');
@@ -388,6 +425,9 @@ test('.gz and .zip inputs are read by their magic bytes and give the same list',
     assert.deepEqual([z2.packing, z2.added], ['zip', 1]);
     const g2 = await impOk(db, 'monitoring_list', await put(dir, 'plain-name.csv', gz(text)));
     assert.deepEqual([g2.packing, g2.removed], ['gzip', 1]);
+    // Folders and macOS resource forks inside a zip are not files.
+    const mac = await imp(db, 'monitoring_list', await put(dir, 'mac.zip', zip({ 'lists/': '', '__MACOSX/lists/._m.csv': 'junk', 'lists/m.csv': text + imei15(K[5]) + '\n' })));
+    assert.deepEqual([mac.status, mac.packing, mac.added + mac.removed + mac.updated], ['imported', 'zip', 1]);
     // A zip must hold exactly one file.
     const two = await imp(db, 'monitoring_list', await put(dir, 'two.zip', zip({ 'a.csv': text, 'b.csv': text })));
     assert.equal(two.status, 'refused');
