@@ -38,6 +38,15 @@ async function magic(path: string): Promise<Buffer> {
 }
 
 export async function openInput(path: string): Promise<OpenedInput> {
+  const opened = await open_(path);
+  // Decompression starts at once: an error before anyone reads (a damaged first block while the
+  // caller still sets up its transaction) must wait for the reader, not crash the process. With a
+  // listener, the stream keeps the error and the reader's iteration throws it.
+  opened.stream.on('error', () => undefined);
+  return opened;
+}
+
+async function open_(path: string): Promise<OpenedInput> {
   const file = basename(path);
   let size: number;
   let head: Buffer;

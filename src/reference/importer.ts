@@ -50,7 +50,10 @@ export interface ImportReport {
 
 /** Thrown inside the transaction to roll it back with a report. */
 class Refusal extends Error {
-  constructor(readonly problems: InputProblem[]) {
+  constructor(
+    readonly problems: InputProblem[],
+    readonly truncated = false,
+  ) {
     super('refused');
   }
 }
@@ -73,7 +76,7 @@ export async function importList(db: Db, opts: ImportOptions): Promise<ImportRep
       await db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ceir:reference:${spec.kind}`]);
         const at = opts.at ?? new Date();
-        await checkEffectiveTime(tx, spec, at);
+        await checkEffectiveTime(tx, spec, file, at);
         await createStage(tx, spec);
         const gen = stageRows(
           { spec, input, file, delta: !!opts.delta, maxLineBytes: opts.profile.imports.max_line_bytes, maxProblems: opts.profile.imports.max_errors_reported, onProgress: opts.onProgress },
@@ -81,7 +84,7 @@ export async function importList(db: Db, opts: ImportOptions): Promise<ImportRep
         );
         const copied = await tx.copyFrom(`COPY ref_stage (${stageColumns(spec).join(', ')}) FROM STDIN`, gen);
         report.rows = state.rows;
-        if (state.problems.length) throw new Refusal(state.problems);
+        if (state.problems.length) throw new Refusal(state.problems, state.truncated);
         report.sha256 = await input.sha256();
         if (opts.delta) {
           const prior = await tx.query<{ id: number }>("SELECT id FROM ref_import WHERE kind = $1 AND sha256 = $2 AND mode = 'delta' ORDER BY id DESC LIMIT 1", [spec.kind, report.sha256]);
@@ -123,7 +126,7 @@ export async function importList(db: Db, opts: ImportOptions): Promise<ImportRep
   } catch (e) {
     if (e instanceof Refusal) {
       report.problems = e.problems;
-      report.problems_truncated = state.truncated;
+      report.problems_truncated = e.truncated;
     } else if (e instanceof InputError) {
       report.problems = [...state.problems, e.problem];
     } else {
@@ -144,11 +147,11 @@ async function createStage(tx: Db, spec: ListSpec): Promise<void> {
   await tx.exec(`CREATE TEMP TABLE ref_stage (line bigint NOT NULL, change_type text, ${cols.join(', ')}) ON COMMIT DROP`);
 }
 
-async function checkEffectiveTime(tx: Db, spec: ListSpec, at: Date): Promise<void> {
+async function checkEffectiveTime(tx: Db, spec: ListSpec, file: string, at: Date): Promise<void> {
   const { rows } = await tx.query<{ t: Date | null }>('SELECT max(effective_at) AS t FROM ref_import WHERE kind = $1', [spec.kind]);
   const last = rows[0]?.t;
   if (last && new Date(last).getTime() >= at.getTime()) {
-    throw new InputError({ file: spec.kind, rule: 'effective_time', message: `the change would take effect at ${at.toISOString()}, not after the list's last import (${new Date(last).toISOString()})` });
+    throw new InputError({ file, rule: 'effective_time', message: `the change would take effect at ${at.toISOString()}, not after the list's last import (${new Date(last).toISOString()})` });
   }
 }
 
@@ -165,16 +168,17 @@ async function dedupe(tx: Db, spec: ListSpec, file: string, max: number): Promis
   const vals = ['change_type', ...spec.values.map((c) => c.name)].join(', ');
   const conflicts = await tx.query<Record<string, string> & { lines: number[] }>(
     `SELECT ${k}, array_agg(line ORDER BY line) AS lines FROM ref_stage GROUP BY ${k}
-     HAVING count(DISTINCT ROW(${vals})) > 1 ORDER BY min(line) LIMIT ${max}`,
+     HAVING count(DISTINCT ROW(${vals})) > 1 ORDER BY min(line) LIMIT ${max + 1}`,
   );
   if (conflicts.rows.length) {
     throw new Refusal(
-      conflicts.rows.map((r) => ({
+      conflicts.rows.slice(0, max).map((r) => ({
         file,
         line: Number(r.lines[1]),
         rule: 'duplicate_conflict',
         message: `${describeKey(spec, r)} is also on line ${r.lines[0]} with different values`,
       })),
+      conflicts.rows.length > max,
     );
   }
   const join = spec.key.map((c) => `s.${c.name} = d.${c.name}`).join(' AND ');
@@ -223,11 +227,11 @@ async function deltaFromDeltaFile(tx: Db, spec: ListSpec, file: string, max: num
   const bad = await tx.query<Record<string, string> & { line: number; change_type: string; present: boolean | null }>(
     `SELECT s.line, s.change_type, ${k}, c.present FROM ref_stage s LEFT JOIN ${current(spec)} c USING (${k})
      WHERE (s.change_type = 'add' AND c.present) OR (s.change_type <> 'add' AND c.present IS NULL)
-     ORDER BY s.line LIMIT ${max}`,
+     ORDER BY s.line LIMIT ${max + 1}`,
   );
   if (bad.rows.length) {
     throw new Refusal(
-      bad.rows.map((r) => ({
+      bad.rows.slice(0, max).map((r) => ({
         file,
         line: Number(r.line),
         column: 'change_type',
@@ -237,6 +241,7 @@ async function deltaFromDeltaFile(tx: Db, spec: ListSpec, file: string, max: num
             ? `cannot add ${describeKey(spec, r)}: it is already on the ${spec.title}`
             : `cannot ${r.change_type} ${describeKey(spec, r)}: it is not on the ${spec.title}`,
       })),
+      bad.rows.length > max,
     );
   }
   await tx.exec(`CREATE TEMP TABLE ref_delta ON COMMIT DROP AS
