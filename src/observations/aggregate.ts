@@ -8,6 +8,7 @@
 import { copyText } from '../store/db.ts';
 import { monthOf } from './days.ts';
 import type { Observation } from './parser.ts';
+import { TripletTable } from './triplet-table.ts';
 
 interface Entry {
   first: number;
@@ -27,7 +28,13 @@ export const STAGE_TABLE = `CREATE TEMP TABLE obs_stage (
 const SEP = '\u0001';
 const NULL = '\u0002';
 
+/** Stands for a missing IMSI or MSISDN in the numeric table. */
+const ABSENT = -2;
+
 export class Aggregator {
+  /** Numeric identifiers (nearly all rows), one table per month. */
+  private readonly tables = new Map<number, TripletTable>();
+  /** The rest: malformed or non-numeric identifiers. */
   private readonly triplets = new Map<string, Entry>();
   private readonly locations = new Map<string, Entry>();
   private readonly versions = new Map<string, Entry>();
@@ -35,7 +42,10 @@ export class Aggregator {
   /** Entries written out so far (rows of the stage table). */
   flushed = 0;
 
-  constructor(private readonly maxEntries = 1_000_000) {}
+  constructor(
+    private readonly maxEntries = 1_000_000,
+    private readonly tableLog2 = 20,
+  ) {}
 
   add(o: Observation): void {
     const c = this.monthCache;
@@ -44,22 +54,37 @@ export class Aggregator {
       this.monthCache = { day: o.day, month: m.month, bit: 1 << (m.dom - 1) };
     }
     const { month, bit } = this.monthCache;
-    upsert(this.triplets, `${month}${SEP}${o.imei}${SEP}${o.imsi ?? NULL}${SEP}${o.msisdn ?? NULL}`, o.day, bit, o.rat);
+    const imsi = o.imsi === null ? ABSENT : o.imsiNum;
+    const msisdn = o.msisdn === null ? ABSENT : o.msisdnNum;
+    if (o.imeiNum >= 0 && imsi !== -1 && msisdn !== -1) {
+      let table = this.tables.get(month);
+      if (!table) this.tables.set(month, (table = new TripletTable(this.tableLog2)));
+      table.add(o.imeiNum, imsi, msisdn, o.day, bit, o.rat);
+    } else upsert(this.triplets, `${month}${SEP}${o.imei}${SEP}${o.imsi ?? NULL}${SEP}${o.msisdn ?? NULL}`, o.day, bit, o.rat);
     if (o.cell !== null) upsert(this.locations, `${month}${SEP}${o.imei}${SEP}${o.cell}`, o.day, bit, 0);
     if (o.svn !== null) upsert(this.versions, `${o.imei}${SEP}${o.svn}`, o.day, 0, 0);
   }
 
   get size(): number {
-    return this.triplets.size + this.locations.size + this.versions.size;
+    let n = this.triplets.size + this.locations.size + this.versions.size;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
   }
 
   full(): boolean {
-    return this.size >= this.maxEntries;
+    for (const t of this.tables.values()) if (t.full()) return true;
+    return this.triplets.size + this.locations.size + this.versions.size >= this.maxEntries;
   }
 
   /** Everything held, as COPY text for `obs_stage`, and the maps emptied. */
   drain(): string {
     const out: string[] = [];
+    const id = (v: number) => (v === ABSENT ? '\\N' : String(v));
+    for (const [month, table] of this.tables) {
+      table.drain((imei, imsi, msisdn, first, last, bits, rat) => {
+        out.push(`t\t${month}\t${String(imei).padStart(14, '0')}\t${id(imsi)}\t${id(msisdn)}\t\\N\t\\N\t${first}\t${last}\t${bits}\t${rat}\n`);
+      });
+    }
     for (const [k, e] of this.triplets) {
       const [month, imei, imsi, msisdn] = k.split(SEP);
       out.push(`t\t${month}\t${copyText(imei)}\t${imsi === NULL ? '\\N' : copyText(imsi)}\t${msisdn === NULL ? '\\N' : copyText(msisdn)}\t\\N\t\\N\t${e.first}\t${e.last}\t${e.bits}\t${e.rat}\n`);

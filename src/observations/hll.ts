@@ -21,6 +21,18 @@ export class Hll {
       h ^= s.charCodeAt(i);
       h = Math.imul(h, 0x01000193);
     }
+    this.addHash(h);
+  }
+
+  /**
+   * Add a non-negative integer below 2^53 (an identifier parsed as a number). A value is always
+   * added the same way, as a number or as a string, so sketches of different files merge right.
+   */
+  addNumber(x: number): void {
+    this.addHash((x >>> 0) ^ Math.imul((x / 4294967296) | 0, 0x9e3779b1));
+  }
+
+  private addHash(h: number): void {
     // murmur3 finaliser: FNV's low bits are weak for short keys.
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);

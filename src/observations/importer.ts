@@ -190,10 +190,11 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
     [opId],
   );
   const i = await tx.query<{ n: number }>(
-    `WITH merged AS (
+    `WITH g AS MATERIALIZED (
+       SELECT imei_norm, min(first_day) AS f, max(last_day) AS l, bit_or(rat_bits) AS r FROM obs_stage WHERE kind = 't' GROUP BY imei_norm
+     ), merged AS (
        INSERT INTO obs_imei AS o (imei_norm, first_seen, last_seen, rat_bitmask, operator_bitmask)
-       SELECT imei_norm, ${D} + min(first_day), ${D} + max(last_day), bit_or(rat_bits), $1
-       FROM obs_stage WHERE kind = 't' GROUP BY imei_norm
+       SELECT imei_norm, ${D} + f, ${D} + l, r, $1 FROM g
        ON CONFLICT (imei_norm) DO UPDATE SET
          first_seen = least(o.first_seen, excluded.first_seen),
          last_seen = greatest(o.last_seen, excluded.last_seen),
@@ -202,7 +203,7 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
        WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
           OR (o.rat_bitmask | excluded.rat_bitmask) <> o.rat_bitmask OR (o.operator_bitmask | excluded.operator_bitmask) <> o.operator_bitmask
        RETURNING 1)
-     SELECT (SELECT count(DISTINCT imei_norm) FROM obs_stage WHERE kind = 't') AS n`,
+     SELECT count(*) AS n FROM g`,
     [1 << opId],
   );
   await tx.query(

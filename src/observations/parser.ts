@@ -16,6 +16,7 @@ import { dayNumber } from './days.ts';
 import type { FilePeriod } from './file-name.ts';
 import { Hll } from './hll.ts';
 import { ratMask } from './rat.ts';
+import { decimalValue } from './triplet-table.ts';
 
 /** One observation, reused between rows: copy what you keep. */
 export interface Observation {
@@ -25,6 +26,10 @@ export interface Observation {
   imei: string;
   imsi: string | null;
   msisdn: string | null;
+  /** The identifiers as numbers where they round-trip exactly (see decimalValue), else -1. */
+  imeiNum: number;
+  imsiNum: number;
+  msisdnNum: number;
   rat: number;
   cell: string | null;
   svn: string | null;
@@ -123,7 +128,9 @@ export async function* parseObservationChunks(stream: Readable, opts: ParseOptio
   const countryMcc = new Set(opts.profile.country.mcc);
   const callingCodes = opts.profile.country.calling_codes;
   const opPrefixes = opts.operator.mcc_mnc;
-  const obs: Observation = { line: 0, day: 0, imei: '', imsi: null, msisdn: null, rat: 0, cell: null, svn: null };
+  const obs: Observation = { line: 0, day: 0, imei: '', imsi: null, msisdn: null, imeiNum: -1, imsiNum: -1, msisdnNum: -1, rat: 0, cell: null, svn: null };
+  // RAT lists repeat: remember the masks of the ones seen (a few dozen distinct values at most).
+  const ratCache = new Map<string, number>();
   let col: ReturnType<typeof headerIndex> | undefined;
   let lineNo = 0;
   let lastDateText = '';
@@ -160,9 +167,16 @@ export async function* parseObservationChunks(stream: Readable, opts: ParseOptio
     const ratText = fields[col.rat];
     let rat = 0;
     if (ratText === '') counts.null_rat++;
-    else if ((rat = ratMask(ratText)) < 0) {
-      counts.unknown_rat++;
-      rat = 0;
+    else {
+      rat = ratCache.get(ratText) ?? -2;
+      if (rat === -2) {
+        rat = ratMask(ratText);
+        if (ratCache.size < 1024) ratCache.set(ratText, rat);
+      }
+      if (rat < 0) {
+        counts.unknown_rat++;
+        rat = 0;
+      }
     }
     if (imsi === '') counts.null_imsi++;
     else if (imsi.length < 14 || imsi.length > 15 || !isDigits(imsi, 0, imsi.length)) counts.unclean_imsi++;
@@ -186,9 +200,13 @@ export async function* parseObservationChunks(stream: Readable, opts: ParseOptio
       counts.null_imei++;
       return;
     }
-    let imei: string;
-    if (imeiRaw.length >= 14 && isDigits(imeiRaw, 0, 14)) imei = imeiRaw.length === 14 ? imeiRaw : imeiRaw.slice(0, 14);
-    else {
+    let imei = imeiRaw;
+    let imeiNum = -1;
+    if (imeiRaw.length >= 14) {
+      imei = imeiRaw.length === 14 ? imeiRaw : imeiRaw.slice(0, 14);
+      imeiNum = decimalValue(imei, true);
+    }
+    if (imeiNum < 0) {
       imei = imeiRaw.toUpperCase();
       counts.unclean_imei++;
     }
@@ -198,24 +216,36 @@ export async function* parseObservationChunks(stream: Readable, opts: ParseOptio
       if (!vol) counts.days.set(day, (vol = { rows: 0, imei: new Hll(), imsi: new Hll(), msisdn: new Hll() }));
       lastDayVolume = vol;
     }
+    const imsiNum = imsi === '' ? -1 : decimalValue(imsi);
+    const msisdnNum = msisdn === '' ? -1 : decimalValue(msisdn);
     vol.rows++;
-    vol.imei.add(imei);
-    if (imsi !== '') vol.imsi.add(imsi);
-    if (msisdn !== '') vol.msisdn.add(msisdn);
+    if (imeiNum >= 0) vol.imei.addNumber(imeiNum);
+    else vol.imei.add(imei);
+    if (imsiNum >= 0) vol.imsi.addNumber(imsiNum);
+    else if (imsi !== '') vol.imsi.add(imsi);
+    if (msisdnNum >= 0) vol.msisdn.addNumber(msisdnNum);
+    else if (msisdn !== '') vol.msisdn.add(msisdn);
     counts.kept++;
     obs.line = line;
     obs.day = day;
     obs.imei = imei;
+    obs.imeiNum = imeiNum;
     obs.imsi = imsi === '' ? null : imsi;
+    obs.imsiNum = imsiNum;
     obs.msisdn = msisdn === '' ? null : msisdn;
+    obs.msisdnNum = msisdnNum;
     obs.rat = rat;
     obs.cell = col.cell >= 0 && fields[col.cell] !== '' ? fields[col.cell] : null;
     obs.svn = col.svn >= 0 && fields[col.svn] !== '' ? fields[col.svn] : null;
     onRow(obs);
   };
 
+  // Fields of the current row, reused: the fast path slices them straight out of the chunk text
+  // (no per-line substring, no array from split: split was a third of the parse time).
+  const fields: string[] = [];
   const lines = (text: string, final: boolean): number => {
     let pos = 0;
+    const quoted = text.indexOf('"') >= 0;
     while (true) {
       let nl = text.indexOf('\n', pos);
       if (nl < 0) {
@@ -226,12 +256,24 @@ export async function* parseObservationChunks(stream: Readable, opts: ParseOptio
       const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       if (end - pos > opts.maxLineBytes) refuse(lineNo, 'line_too_long', `line is longer than ${opts.maxLineBytes} characters`);
       if (end > pos) {
-        const line = text.slice(pos, end);
-        if (line.includes('"')) {
-          const fields = splitQuoted(line, ',', file, lineNo);
-          if (fields === null) refuse(lineNo, 'unterminated_quote', 'a quoted field is never closed (operator files have no multi-line fields)');
-          row(fields!);
-        } else row(line.split(','));
+        if (!col || quoted) {
+          const line = text.slice(pos, end);
+          const parts = line.includes('"') ? splitQuoted(line, ',', file, lineNo) : line.split(',');
+          if (parts === null) refuse(lineNo, 'unterminated_quote', 'a quoted field is never closed (operator files have no multi-line fields)');
+          row(parts!);
+        } else {
+          let p = pos;
+          let n = 0;
+          for (; n < col.width; n++) {
+            const c = text.indexOf(',', p);
+            if (c < 0 || c >= end) break;
+            fields[n] = text.slice(p, c);
+            p = c + 1;
+          }
+          fields[n++] = text.slice(p, end);
+          fields.length = n;
+          row(fields);
+        }
       }
       pos = nl + 1;
     }

