@@ -8,15 +8,14 @@
  * The PostgreSQL server is `DATABASE_URL` or postgres://postgres@127.0.0.1:5432/test.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateRegistrationListFile } from '../src/generate/index.ts';
 import { importList } from '../src/reference/importer.ts';
 import { MIGRATIONS } from '../src/migrations.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { openStore } from '../src/store/open.ts';
-import { demoProfileForBench, benchDir, fmtRate, pgUrl, printTable, type Engine } from './common.ts';
+import { benchDb, benchDir, dataLines, demoProfileForBench, fmtRate, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
 
 interface Result {
   what: string;
@@ -26,33 +25,8 @@ interface Result {
   maxRssMb: number;
 }
 
-async function open(engine: Engine, schema: string) {
-  const db = await openStore(engine === 'postgres' ? { databaseUrl: pgUrl(), schema } : { dataDir: join(benchDir(), `pglite-${schema}`) });
-  await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
-  if (engine === 'pglite') await db.exec(`SET search_path TO ${schema}`);
-  return db;
-}
-
-/** Lines of the file without its header, in chunks that end on a line boundary. */
-async function* dataLines(file: string): AsyncGenerator<Buffer> {
-  let carry: Buffer | null = null;
-  let header = true;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    if (header) {
-      buf = buf.subarray(buf.indexOf(10) + 1);
-      header = false;
-    }
-    const nl = buf.lastIndexOf(10);
-    carry = buf.subarray(nl + 1);
-    yield buf.subarray(0, nl + 1);
-  }
-  if (carry && carry.length) yield carry;
-}
-
 async function worker(what: string, engine: Engine, file: string): Promise<Result> {
-  const schema = `bench_${what.toLowerCase().replace(/\W+/g, '_')}`;
-  const db = await open(engine, schema);
+  const { db, done } = await benchDb(engine, `bench_${what.toLowerCase().replace(/\W+/g, '_')}`);
   try {
     let rows = 0;
     const t0 = performance.now();
@@ -69,14 +43,13 @@ async function worker(what: string, engine: Engine, file: string): Promise<Resul
         const t2 = performance.now();
         const again = await importList(db, { kind: 'registration_list', file: `${file}.copy`, profile: demoProfileForBench() });
         if (again.status !== 'unchanged') throw new Error(`re-import ${again.status}`);
-        return { what, engine, rows, seconds: (performance.now() - t2) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+        return { what, engine, rows, seconds: (performance.now() - t2) / 1000, maxRssMb: peakRssMb() };
       }
-      return { what, engine, rows, seconds: (performance.now() - t1) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+      return { what, engine, rows, seconds: (performance.now() - t1) / 1000, maxRssMb: peakRssMb() };
     }
-    return { what, engine, rows, seconds: (performance.now() - t0) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { what, engine, rows, seconds: (performance.now() - t0) / 1000, maxRssMb: peakRssMb() };
   } finally {
-    await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await db.close();
+    await done();
   }
 }
 
@@ -85,8 +58,7 @@ async function main(): Promise<void> {
     options: { rows: { type: 'string', default: '5000000' }, engines: { type: 'string', default: 'postgres,pglite' }, worker: { type: 'string' }, engine: { type: 'string' }, file: { type: 'string' } },
   });
   if (values.worker) {
-    const r = await worker(values.worker, values.engine as Engine, values.file!);
-    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    report(await worker(values.worker, values.engine as Engine, values.file!));
     return;
   }
   const rows = Number(values.rows);
@@ -102,14 +74,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const engine of values.engines!.split(',') as Engine[]) {
     for (const what of ['raw COPY', 'import', 're-import (unchanged)']) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/reference-import.ts', '--worker', what, '--engine', engine, '--file', file], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) throw new Error(`worker ${what} on ${engine} printed no result`);
-      results.push(JSON.parse(line.slice(7)) as Result);
+      results.push(runWorker<Result>('bench/reference-import.ts', ['--worker', what, '--engine', engine, '--file', file]));
     }
   }
   printTable(

@@ -5,7 +5,7 @@
  */
 import { MAKERS, type DeviceType, type Maker, type ProductLine } from './makers.ts';
 import { bandText, chooseCapability, radioInterface, type RadioCapability } from './bands.ts';
-import { hashString, type Rng } from './prng.ts';
+import { hashString, mix32, type Rng } from './prng.ts';
 import { dayOf, dayOfYearStart, gsmaDate } from './format.ts';
 import { writeLines } from './sink.ts';
 
@@ -166,7 +166,7 @@ export function buildCatalogue(rng: Rng, opts: CatalogueOptions = {}): Catalogue
       let tac: string;
       do tac = rng.weighted(bodies) + rng.digits(6);
       while (byTac.has(tac) || inReservedRange(tac));
-      const entry: CatalogueTac = { tac, allocationDay: day, model };
+      const entry: CatalogueTac = { tac, allocationDay: settleAllocation(tac, day, lastDay), model };
       model.tacs.push(entry);
       byTac.set(tac, entry);
       day = Math.min(lastDay, day + rng.int(0, 540));
@@ -175,6 +175,24 @@ export function buildCatalogue(rng: Rng, opts: CatalogueOptions = {}): Catalogue
   }
   const tacs = [...byTac.values()].sort((a, b) => (a.tac < b.tac ? -1 : 1));
   return { models, tacs, byTac };
+}
+
+/** TACs allocated in the last FRESH_DAYS before the catalogue's last day are rare (FRESH_PERCENT). */
+export const FRESH_DAYS = 45;
+export const FRESH_PERCENT = 3;
+
+/**
+ * The allocation day of a TAC. Drawn dates that fall in the last FRESH_DAYS days (many are
+ * clipped to the last day itself) are moved, for all but ~FRESH_PERCENT% of TACs (chosen by a
+ * hash of the TAC, so no random draw is added), into the 6 months before that window: devices
+ * in use on a day almost always carry TACs allocated well before it, as in the field, while a
+ * few freshly allocated TACs remain (new launches, and the "seen before allocation" cases).
+ */
+function settleAllocation(tac: string, day: number, lastDay: number): number {
+  const freshFrom = lastDay - FRESH_DAYS;
+  if (day <= freshFrom) return day;
+  const h = mix32(hashString(tac));
+  return h % 100 < FRESH_PERCENT ? day : freshFrom - ((h >>> 8) % 180);
 }
 
 /** True for a TAC in reporting body `00`, which holds the test ranges: never put in the catalogue. */

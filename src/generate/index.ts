@@ -1,15 +1,8 @@
 /**
- * Entry point of the synthetic-data generator: writes a country's reference data (GSMA TAC
- * catalogue and the DOMAIN §3 lists) from a seed. Same seed and options → byte-identical files.
+ * Entry point of the synthetic-data generator: a country's reference data (GSMA TAC catalogue
+ * and the DOMAIN §3 lists), its operator observation files with a truth file of injected
+ * anomalies, and fast bulk writers for benchmarks. Same seed and options → byte-identical files.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { CountryProfile } from '../config/profile.ts';
-import { writeCatalogue, type HeaderGeneration } from './catalogue.ts';
-import { LIST_HEADERS, LIST_NAMES, referenceLists, type ListName } from './reference-lists.ts';
-import { writeLines } from './sink.ts';
-import { buildWorld, type World } from './world.ts';
-
 export { Rng, WeightedTable, Permutation } from './prng.ts';
 export {
   buildCatalogue, writeCatalogue, catalogueLines, inReservedRange, testTac, unallocatedTac,
@@ -17,48 +10,26 @@ export {
   type Catalogue, type CatalogueModel, type CatalogueTac, type HeaderGeneration,
 } from './catalogue.ts';
 export { buildWorld, type World, type Device, type Subscriber, type WorldOptions } from './world.ts';
-export { LIST_HEADERS, LIST_NAMES, referenceLists, type ListName } from './reference-lists.ts';
+export {
+  LIST_HEADERS, LIST_NAMES, referenceLists, registrationEntries, stolenEntries, pairedSubscribers,
+  isRegisteredStatus, isStolenStatus, type ListName, type RegistrationEntry, type StolenEntry,
+} from './reference-lists.ts';
 export { generateRegistrationListFile, type BulkResult } from './bulk-registration.ts';
 export { DEVICE_TYPES, type DeviceType } from './makers.ts';
-
-export type ReferenceFile = 'gsma_tac' | ListName;
-
-export interface GenerateReferenceOptions {
-  outDir: string;
-  profile: CountryProfile;
-  seed?: number;
-  /** Subscribers in the synthetic country (default 2000). */
-  subscribers?: number;
-  /** Catalogue models (default 3000). */
-  models?: number;
-  headerGeneration?: HeaderGeneration;
-  /** The country's "today", `YYYY-MM-DD` (default 2026-03-31). */
-  asOf?: string;
-}
-
-export interface GeneratedReference {
-  outDir: string;
-  /** Per file: its path and its number of data rows (header excluded). */
-  files: Record<ReferenceFile, { path: string; rows: number }>;
-  /** The world the files were drawn from, for generators that build on it (observations). */
-  world: World;
-}
-
-/** File name of each output: `gsma_tac.txt`, then `<list>.csv`. */
-export function referenceFileName(file: ReferenceFile): string {
-  return file === 'gsma_tac' ? 'gsma_tac.txt' : `${file}.csv`;
-}
-
-/** Generate the catalogue and every reference list into `outDir` (created if missing). */
-export async function generateReference(opts: GenerateReferenceOptions): Promise<GeneratedReference> {
-  await mkdir(opts.outDir, { recursive: true });
-  const world = buildWorld({ profile: opts.profile, seed: opts.seed, subscribers: opts.subscribers, models: opts.models, asOf: opts.asOf });
-  const path = (f: ReferenceFile): string => join(opts.outDir, referenceFileName(f));
-  const files = {} as GeneratedReference['files'];
-  files.gsma_tac = { path: path('gsma_tac'), rows: await writeCatalogue(path('gsma_tac'), world.catalogue, opts.headerGeneration ?? 'modern') };
-  const lists = referenceLists(world);
-  for (const name of LIST_NAMES) {
-    files[name] = { path: path(name), rows: await writeLines(path(name), LIST_HEADERS[name], lists[name]) };
-  }
-  return { outDir: opts.outDir, files, world };
-}
+export {
+  generateReference, referenceFileName,
+  type ReferenceFile, type GenerateReferenceOptions, type GeneratedReference,
+} from './reference.ts';
+export {
+  generateCountry, generateObservations, observationHeader, observationFileName, countryPeriod, dayOfCompact,
+  OBSERVATION_HEADER, TRUTH_HEADER, CELLS_HEADER, DEFAULT_DAYS,
+  type GenerateCountryOptions, type GeneratedCountry, type GeneratedObservations, type ObservationFile, type ObservationOptions,
+} from './observations.ts';
+export {
+  planObservations, modelSvns, nonParticipatingPrefixes,
+  ANOMALY_LABELS, LEGIT_LABELS, TRUTH_LABELS, ANOMALY_WEIGHTS, LEGIT_RATES, DEFAULT_ANOMALY_RATE, CLONE_MIN_KM,
+  type AnomalyLabel, type TruthLabel, type TruthRow, type ObservationPlan,
+} from './observation-plan.ts';
+export { RAT_CODES, RAT_GENERATION, capabilityAllows, ratTable } from './rat.ts';
+export { buildGeography, distanceKm, type Geography, type City } from './geo.ts';
+export { generateObservationFile, type BulkObservationOptions, type BulkObservationResult } from './bulk-observations.ts';

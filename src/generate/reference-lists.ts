@@ -69,12 +69,29 @@ function flaggedDevices(world: World): { stolen: Device[]; golden: Device[]; bar
   return { stolen: take(LIST_RATES.stolen), golden: take(LIST_RATES.golden), barred: take(LIST_RATES.barred), monitoring: take(LIST_RATES.monitoring) };
 }
 
-function* registration(world: World): Generator<string> {
+/** A device on the registration list and its status (empty / `whitelist` = registered). */
+export interface RegistrationEntry {
+  device: Device;
+  status: string;
+}
+
+/** True for a registration status that counts as registered (DOMAIN §3: empty or `whitelist`). */
+export const isRegisteredStatus = (status: string): boolean => status === '' || status === 'whitelist';
+
+/** The devices on the registration list, in device order, with their status. */
+export function registrationEntries(world: World): RegistrationEntry[] {
   const rng = world.rng.fork('list:registration');
+  const out: RegistrationEntry[] = [];
   for (const d of world.devices) {
     if (!rng.chance(d.personal ? LIST_RATES.registeredPersonal : LIST_RATES.registeredM2m)) continue;
+    out.push({ device: d, status: rng.weighted(REG_STATUS) });
+  }
+  return out;
+}
+
+function* registration(world: World): Generator<string> {
+  for (const { device: d, status } of registrationEntries(world)) {
     const m = d.model;
-    const status = rng.weighted(REG_STATUS);
     const make = m.brand === NOT_KNOWN ? m.manufacturer : m.brand;
     const model = m.marketingName === NOT_KNOWN ? m.modelName : m.marketingName;
     for (const imei of d.imeis) {
@@ -83,21 +100,50 @@ function* registration(world: World): Generator<string> {
   }
 }
 
-function* stolen(world: World, devices: Device[]): Generator<string> {
+/** A stolen-list entry: the device, its reporting day, its status and the IMEIs listed. */
+export interface StolenEntry {
+  device: Device;
+  /** Reporting date (UTC day number). */
+  day: number;
+  /** Empty or `blacklist` = stolen; anything else = pending verification. */
+  status: string;
+  imeis: string[];
+}
+
+/** True for a stolen-list status that counts as stolen (empty or `blacklist`). */
+export const isStolenStatus = (status: string): boolean => status === '' || status === 'blacklist';
+
+function stolenEntriesOf(world: World, devices: Device[]): StolenEntry[] {
   const rng = world.rng.fork('list:stolen');
-  for (const d of devices) {
-    const date = yyyymmdd(world.asOfDay - rng.int(0, 730));
+  return devices.map((d) => {
+    const day = world.asOfDay - rng.int(0, 730);
     const status = rng.weighted(STOLEN_STATUS);
     const imeis = d.imeis.length === 2 && rng.chance(0.3) ? d.imeis.slice(0, 1) : d.imeis;
-    for (const imei of imeis) yield csvLine([imei, date, status]);
+    return { device: d, day, status, imeis };
+  });
+}
+
+/** The stolen list's entries, in device order. */
+export function stolenEntries(world: World): StolenEntry[] {
+  return stolenEntriesOf(world, flaggedDevices(world).stolen);
+}
+
+function* stolen(world: World, devices: Device[]): Generator<string> {
+  for (const e of stolenEntriesOf(world, devices)) {
+    const date = yyyymmdd(e.day);
+    for (const imei of e.imeis) yield csvLine([imei, date, e.status]);
   }
 }
 
-function* pairing(world: World): Generator<string> {
-  const rng = world.rng.fork('list:pairing');
+/** Indexes of the subscribers on the pairing list (each paired with its main device's first IMEI). */
+export function pairedSubscribers(world: World): number[] {
   const subs = world.subscribers;
-  for (const i of sample(rng, subs.length, atLeastOne(subs.length, LIST_RATES.paired))) {
-    const s = subs[i];
+  return sample(world.rng.fork('list:pairing'), subs.length, atLeastOne(subs.length, LIST_RATES.paired));
+}
+
+function* pairing(world: World): Generator<string> {
+  for (const i of pairedSubscribers(world)) {
+    const s = world.subscribers[i];
     yield csvLine([world.devices[s.devices[0]].imeis[0], s.imsi, s.msisdn]);
   }
 }
