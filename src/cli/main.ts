@@ -4,6 +4,7 @@ import { EXIT, isCeirError } from '../errors.ts';
 import type { GlobalOptions } from './context.ts';
 import { registerDb } from './db.ts';
 import { registerExport } from './export.ts';
+import { registerGenerate } from './generate.ts';
 import { registerImport } from './import.ts';
 import { registerLookup } from './lookup.ts';
 import { registerPrune } from './prune.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerLookup(program, globals);
   registerExport(program, globals);
   registerPrune(program, globals);
+  registerGenerate(program, globals);
   registerDb(program, globals);
   registerServe(program, globals);
   return program;

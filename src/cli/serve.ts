@@ -4,13 +4,14 @@ import type { Command } from 'commander';
 import { buildApi } from '../api/server.ts';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
-import { generateReference } from '../generate/index.ts';
+import { generateCountry } from '../generate/index.ts';
+import { importObservations } from '../observations/importer.ts';
 import { importList } from '../reference/importer.ts';
 import type { ListKind } from '../reference/lists.ts';
 import { hasReferenceData, sampleImeis } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
 import { dataDir, describeStore, loadConfig, openDb, type GlobalOptions } from './context.ts';
-import { formatImportReport } from './import.ts';
+import { formatImportReport, formatObservationReport } from './import.ts';
 
 interface ServeOptions {
   port: string;
@@ -33,15 +34,24 @@ const DEMO_FILES: [ListKind, string][] = [
 
 export const DEMO_SEED = 2026;
 
-/** Generate the demo country's reference data and import it (only into an empty database). */
+/**
+ * Generate the demo country (reference data and a month of operator files) and import it, only
+ * into an empty database.
+ */
 export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: string, log: (s: string) => void): Promise<void> {
   if (await hasReferenceData(db)) return;
   log(`loading the demo country ${profile.country.name} (seed ${DEMO_SEED}) ...`);
-  await generateReference({ outDir: dir, profile, seed: DEMO_SEED });
+  const country = await generateCountry({ outDir: dir, profile, seed: DEMO_SEED, withLocation: true, withSoftwareVersion: true });
   for (const [kind, file] of DEMO_FILES) {
     const r = await importList(db, { kind, file: join(dir, file), profile });
     log(formatImportReport(r));
     if (r.status === 'refused') throw new CeirError('CEIR_ERR_INTERNAL', `the generated demo ${kind} was refused`);
+  }
+  for (const f of country.files) {
+    // The demo's files are dated in its own world (before today): "today" is the world's.
+    const r = await importObservations(db, { file: f.path, operator: f.operator, profile, today: new Date(`${country.asOf}T12:00:00Z`) });
+    log(formatObservationReport(r).split('\n').slice(0, 2).join('\n'));
+    if (r.status === 'refused') throw new CeirError('CEIR_ERR_INTERNAL', `the generated demo file ${f.path} was refused`);
   }
 }
 
