@@ -71,7 +71,8 @@ export async function* dataLines(file: string): AsyncGenerator<Buffer> {
 }
 
 /** A database for one measurement, in a schema of its own (dropped by `done`). */
-export async function benchDb(engine: Engine, schema: string) {
+export async function benchDb(engine: Engine, name: string) {
+  const schema = name.toLowerCase().replace(/\W+/g, '_');
   const { openStore } = await import('../src/store/open.ts');
   const db = await openStore(engine === 'postgres' ? { databaseUrl: pgUrl(), schema } : { dataDir: join(benchDir(), `pglite-${schema}`) });
   await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);

@@ -57,7 +57,7 @@ async function worker(what: string, engine: string, file: string): Promise<Resul
     for await (const _ of parser) rows++;
     return done(rows);
   }
-  const { db, done: close } = await benchDb(engine as Engine, `bench_ingest_${what.replace(/\W+/g, '_')}`);
+  const { db, done: close } = await benchDb(engine as Engine, `bench_ingest_${what}`);
   try {
     if (what === 'raw COPY') {
       await db.exec('CREATE TABLE bare (date text, imei text, imsi text, msisdn text, rat text)');

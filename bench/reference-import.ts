@@ -26,7 +26,7 @@ interface Result {
 }
 
 async function worker(what: string, engine: Engine, file: string): Promise<Result> {
-  const { db, done } = await benchDb(engine, `bench_${what.toLowerCase().replace(/\W+/g, '_')}`);
+  const { db, done } = await benchDb(engine, `bench_${what}`);
   try {
     let rows = 0;
     const t0 = performance.now();

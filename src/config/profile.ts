@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { amnestySchema, conditionSchema, listsSchema } from '../classify/config.ts';
 import { CeirError } from '../errors.ts';
 
 const digits = (min: number, max: number, what: string) =>
@@ -68,9 +69,17 @@ export const profileSchema = z
       })
       .strict()
       .prefault({}),
+    conditions: z.array(conditionSchema).default([]),
+    amnesty: amnestySchema.prefault({}),
+    lists: listsSchema.prefault({}),
   })
   .strict()
   .superRefine((p, ctx) => {
+    const labels = new Set<string>();
+    p.conditions.forEach((c, i) => {
+      if (labels.has(c.label)) ctx.addIssue({ code: 'custom', path: ['conditions', i, 'label'], message: `duplicate condition label "${c.label}"` });
+      labels.add(c.label);
+    });
     const ids = new Set<string>();
     p.operators.forEach((op, i) => {
       if (ids.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });

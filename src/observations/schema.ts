@@ -6,6 +6,12 @@
  * tables) is distributed by `imei_norm`, which leads every unique key.
  */
 import type { Migration } from '../store/migrate.ts';
+import { RAT_CODES, ratBit } from './rat.ts';
+
+/** RAT-bitmask bits of each generation, for the SQL function `obs_generations`. */
+function generationBits(gen: string): number {
+  return Object.entries(RAT_CODES).reduce((m, [code, r]) => (r.generation === gen ? m | ratBit(code) : m), 0);
+}
 
 export const observationMigrations: Migration[] = [
   {
@@ -93,5 +99,42 @@ CREATE TABLE obs_prune (
   partitions text[] NOT NULL,
   rows_removed bigint NOT NULL
 );`,
+  },
+  {
+    version: 4,
+    name: 'observation views and window functions: the public interface of this module',
+    sql: `
+CREATE VIEW v_seen_imei AS SELECT imei_norm, first_seen, last_seen, rat_bitmask, operator_bitmask FROM obs_imei;
+CREATE VIEW v_triplet AS
+  SELECT t.month, t.imei_norm, t.imsi, t.msisdn, t.operator_id, o.code AS operator, t.first_seen, t.last_seen, t.date_bitmask
+  FROM obs_triplet t JOIN obs_operator o ON o.id = t.operator_id;
+CREATE VIEW v_location AS
+  SELECT l.month, l.imei_norm, l.operator_id, o.code AS operator, l.cell_id, l.first_seen, l.last_seen, l.date_bitmask
+  FROM obs_location l JOIN obs_operator o ON o.id = l.operator_id;
+CREATE VIEW v_imei_svn AS SELECT imei_norm, svn, first_seen, last_seen FROM obs_imei_svn;
+CREATE VIEW v_operator AS SELECT id, code FROM obs_operator;
+
+-- The day-of-month bits of a month that fall in [from_day, to_day].
+CREATE FUNCTION obs_window_mask(month date, from_day date, to_day date) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN hi < lo THEN 0
+              ELSE (((1::bigint << (hi + 1)) - 1) & ~((1::bigint << lo) - 1))::integer END
+  FROM (SELECT greatest(from_day, month) - month AS lo,
+               least(to_day, (month + interval '1 month')::date - 1) - month AS hi) w
+$$;
+
+-- How many bits are set (days in a day bitmask).
+CREATE FUNCTION obs_bit_count(x integer) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT bit_count(x::bit(32))::integer $$;
+
+-- The generations (2G=1, 3G=2, 4G=4, 5G=8, as reference rat_mask) of a RAT bitmask.
+CREATE FUNCTION obs_generations(rat_bitmask integer) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (CASE WHEN rat_bitmask & ${generationBits('2G')} <> 0 THEN 1 ELSE 0 END)
+       | (CASE WHEN rat_bitmask & ${generationBits('3G')} <> 0 THEN 2 ELSE 0 END)
+       | (CASE WHEN rat_bitmask & ${generationBits('4G')} <> 0 THEN 4 ELSE 0 END)
+       | (CASE WHEN rat_bitmask & ${generationBits('5G')} <> 0 THEN 8 ELSE 0 END)
+$$;
+`,
   },
 ];

@@ -58,4 +58,28 @@ export const referenceMigrations: Migration[] = [
       'CREATE INDEX ref_registration_device ON ref_registration (device_id) WHERE valid_to IS NULL AND device_id IS NOT NULL',
     ].join(';\n'),
   },
+  {
+    version: 3,
+    name: 'reference views: the current lists, the public interface of this module',
+    sql: `
+CREATE VIEW v_gsma_tac AS
+  SELECT tac, manufacturer, model_name, marketing_name, brand_name, allocation_date, device_type, bands, bands_5g,
+         radio_interface, operating_system, rat_mask
+  FROM ref_gsma_tac WHERE valid_to IS NULL;
+CREATE VIEW v_registration AS
+  SELECT imei_norm, make, model, status, model_number, brand_name, device_type, radio_interface, device_id,
+         (status IS NULL OR status = 'whitelist') AS registered
+  FROM ref_registration WHERE valid_to IS NULL;
+CREATE VIEW v_stolen AS
+  SELECT imei_norm, reporting_date, status, (status IS NULL OR status = 'blacklist') AS stolen, valid_from
+  FROM ref_stolen WHERE valid_to IS NULL;
+CREATE VIEW v_pairing AS SELECT imei_norm, imsi, msisdn, valid_from FROM ref_pairing WHERE valid_to IS NULL;
+CREATE VIEW v_golden AS SELECT hashed_imei_norm FROM ref_golden WHERE valid_to IS NULL;
+CREATE VIEW v_barred AS SELECT imei_norm, valid_from FROM ref_barred WHERE valid_to IS NULL;
+CREATE VIEW v_barred_tac AS SELECT tac, valid_from FROM ref_barred_tac WHERE valid_to IS NULL;
+CREATE VIEW v_monitoring AS SELECT imei_norm, valid_from FROM ref_monitoring WHERE valid_to IS NULL;
+CREATE VIEW v_subscriber_registration AS SELECT imsi, uid FROM ref_subscriber_registration WHERE valid_to IS NULL;
+CREATE VIEW v_device_association AS SELECT imei_norm, uid FROM ref_device_association WHERE valid_to IS NULL;
+`,
+  },
 ];
