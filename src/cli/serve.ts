@@ -30,6 +30,7 @@ const DEMO_FILES: [ListKind, string][] = [
   ['monitoring_list', 'monitoring_list.csv'],
   ['subscribers_registration_list', 'subscribers_registration_list.csv'],
   ['device_association_list', 'device_association_list.csv'],
+  ['cell_list', 'cells.csv'],
 ];
 
 export const DEMO_SEED = 2026;

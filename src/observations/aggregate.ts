@@ -25,8 +25,10 @@ export const STAGE_TABLE = `CREATE TEMP TABLE obs_stage (
   first_day integer NOT NULL, last_day integer NOT NULL, date_bits integer NOT NULL, rat_bits integer NOT NULL
 ) ON COMMIT DROP`;
 
-const SEP = '\u0001';
-const NULL = '\u0002';
+// Map keys join values with characters no value can hold: the parser refuses NUL bytes, and an
+// empty IMSI or MSISDN is null. (U+0001 / U+0002 did not: a hostile field split into the next column.)
+const SEP = '\u0000';
+const NULL = '';
 
 /** Stands for a missing IMSI or MSISDN in the numeric table. */
 const ABSENT = -2;

@@ -75,7 +75,8 @@ export interface ParseOptions {
 }
 
 const COLUMNS = ['date', 'imei', 'imsi', 'msisdn', 'rat'] as const;
-const OPTIONAL: Record<string, 'cell_id' | 'svn'> = { cell_id: 'cell_id', cell: 'cell_id', location_id: 'cell_id', svn: 'svn', software_version: 'svn' };
+// No prototype: a column named "constructor" or "toString" must be unknown, not an inherited truthy entry.
+const OPTIONAL: Record<string, 'cell_id' | 'svn'> = Object.assign(Object.create(null), { cell_id: 'cell_id', cell: 'cell_id', location_id: 'cell_id', svn: 'svn', software_version: 'svn' });
 
 export function emptyCounts(): ObservationCounts {
   return {
@@ -96,7 +97,12 @@ function headerIndex(fields: string[], file: string) {
       }
       throw new InputError({ file, line: 1, column: fields[i], rule: 'header', message: `unknown column "${fields[i].slice(0, 40)}"; expected ${expected}` });
     }
-    if (names.indexOf(n) !== i) throw new InputError({ file, line: 1, column: fields[i], rule: 'header', message: `column "${n}" appears twice` });
+    // two aliases of one optional column (cell_id and location_id) are a duplicate too
+    const first = OPTIONAL[n] ? names.findIndex((m) => OPTIONAL[m] === OPTIONAL[n]) : names.indexOf(n);
+    if (first !== i) {
+      const message = names[first] === n ? `column "${n}" appears twice` : `columns "${names[first]}" and "${n}" are both the ${OPTIONAL[n]} column`;
+      throw new InputError({ file, line: 1, column: fields[i], rule: 'header', message });
+    }
   }
   const missing = COLUMNS.filter((c) => at(c) < 0);
   if (missing.length) throw new InputError({ file, line: 1, rule: 'header', message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected ${expected}` });

@@ -118,3 +118,13 @@ export const md5hex: FieldParser = (v) => {
   const t = v.trim().toLowerCase().replace(/-/g, '');
   return /^[0-9a-f]{32}$/.test(t) ? t : fail('md5_format', `"${v.slice(0, 40)}" is not an MD5 digest (32 hex characters)`);
 };
+
+/** A latitude or longitude in decimal degrees, within ±`max`. */
+export const coordinate =
+  (max: number): FieldParser =>
+  (v) => {
+    const t = v.trim();
+    const n = Number(t);
+    if (!/^-?\d{1,3}(\.\d+)?$/.test(t) || Math.abs(n) > max) fail('coordinate', `"${t.slice(0, 20)}" is not a coordinate in degrees (±${max})`);
+    return t;
+  };

@@ -55,6 +55,7 @@ export const LIST_KINDS = [
   'monitoring_list',
   'subscribers_registration_list',
   'device_association_list',
+  'cell_list',
 ] as const;
 
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -221,6 +222,19 @@ const SPECS: Record<ListKind, ListSpec> = {
     fields: [field('uid', 'uid', f.uid, { notEmpty: true }), field('imei', 'imei_norm', f.imeiHuman, { notEmpty: true })],
     key: [IMEI_KEY, t('uid')],
     values: [],
+  },
+  cell_list: {
+    kind: 'cell_list',
+    title: 'cell list',
+    table: 'ref_cell',
+    delimiter: ',',
+    fields: [
+      field('cell_id', 'cell_id', f.uid, { notEmpty: true }),
+      field('lat', 'lat', f.coordinate(90), { notEmpty: true }),
+      field('lon', 'lon', f.coordinate(180), { notEmpty: true }),
+    ],
+    key: [t('cell_id')],
+    values: [t('lat'), t('lon')],
   },
 };
 

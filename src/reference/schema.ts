@@ -6,7 +6,13 @@
  * TAC and subscriber lists are reference tables (see docs/deployment.md).
  */
 import type { Migration } from '../store/migrate.ts';
-import { allSpecs, storedColumns, type ColumnType, type ListSpec } from './lists.ts';
+import { listSpec, storedColumns, type ColumnType, type ListKind, type ListSpec } from './lists.ts';
+
+/** The lists of the first migration: a list added later gets its table in its own migration. */
+const FIRST_LISTS: ListKind[] = [
+  'gsma_tac', 'registration_list', 'stolen_list', 'pairing_list', 'golden_list', 'barred_list', 'barred_tac_list',
+  'monitoring_list', 'subscribers_registration_list', 'device_association_list',
+];
 
 const SQL_TYPE: Record<ColumnType, string> = { text: 'text', date: 'date', jsonb: 'jsonb', smallint: 'smallint' };
 
@@ -53,7 +59,7 @@ export const referenceMigrations: Migration[] = [
         options jsonb NOT NULL DEFAULT '{}'
       )`,
       'CREATE INDEX ref_import_kind ON ref_import (kind, id)',
-      ...allSpecs().map(listTable),
+      ...FIRST_LISTS.map((k) => listTable(listSpec(k))),
       'CREATE INDEX ref_gsma_tac_model ON ref_gsma_tac (manufacturer, model_name) WHERE valid_to IS NULL',
       'CREATE INDEX ref_registration_device ON ref_registration (device_id) WHERE valid_to IS NULL AND device_id IS NOT NULL',
     ].join(';\n'),
@@ -80,6 +86,14 @@ CREATE VIEW v_barred_tac AS SELECT tac, valid_from FROM ref_barred_tac WHERE val
 CREATE VIEW v_monitoring AS SELECT imei_norm, valid_from FROM ref_monitoring WHERE valid_to IS NULL;
 CREATE VIEW v_subscriber_registration AS SELECT imsi, uid FROM ref_subscriber_registration WHERE valid_to IS NULL;
 CREATE VIEW v_device_association AS SELECT imei_norm, uid FROM ref_device_association WHERE valid_to IS NULL;
+`,
+  },
+  {
+    version: 6,
+    name: 'cell list (locations for time/distance conflicts)',
+    sql: `
+${listTable(listSpec('cell_list'))}
+CREATE VIEW v_cell AS SELECT cell_id, lat::double precision AS lat, lon::double precision AS lon FROM ref_cell WHERE valid_to IS NULL;
 `,
   },
 ];
