@@ -78,34 +78,57 @@ export class Aggregator {
     return this.triplets.size + this.locations.size + this.versions.size >= this.maxEntries;
   }
 
-  /** Everything held, as COPY text for `obs_stage`, and the maps emptied. */
-  drain(): string {
-    const out: string[] = [];
+  /**
+   * Everything held, as COPY text for `obs_stage` in chunks of about `CHUNK_ROWS` rows (so that
+   * draining a full table never holds it all as text at once); the tables and maps are emptied.
+   */
+  *drainChunks(): Generator<string> {
+    let out: string[] = [];
+    const flush = () => {
+      this.flushed += out.length;
+      const text = out.join('');
+      out = [];
+      return text;
+    };
     const id = (v: number) => (v === ABSENT ? '\\N' : String(v));
     for (const [month, table] of this.tables) {
-      table.drain((imei, imsi, msisdn, first, last, bits, rat) => {
-        out.push(`t\t${month}\t${String(imei).padStart(14, '0')}\t${id(imsi)}\t${id(msisdn)}\t\\N\t\\N\t${first}\t${last}\t${bits}\t${rat}\n`);
-      });
+      for (let from = 0; from < table.capacity; from += CHUNK_SLOTS) {
+        table.drainRange(from, from + CHUNK_SLOTS, (imei, imsi, msisdn, first, last, bits, rat) => {
+          out.push(`t\t${month}\t${String(imei).padStart(14, '0')}\t${id(imsi)}\t${id(msisdn)}\t\\N\t\\N\t${first}\t${last}\t${bits}\t${rat}\n`);
+        });
+        if (out.length >= CHUNK_ROWS) yield flush();
+      }
     }
     for (const [k, e] of this.triplets) {
       const [month, imei, imsi, msisdn] = k.split(SEP);
       out.push(`t\t${month}\t${copyText(imei)}\t${imsi === NULL ? '\\N' : copyText(imsi)}\t${msisdn === NULL ? '\\N' : copyText(msisdn)}\t\\N\t\\N\t${e.first}\t${e.last}\t${e.bits}\t${e.rat}\n`);
+      if (out.length >= CHUNK_ROWS) yield flush();
     }
     for (const [k, e] of this.locations) {
       const [month, imei, cell] = k.split(SEP);
       out.push(`l\t${month}\t${copyText(imei)}\t\\N\t\\N\t${copyText(cell)}\t\\N\t${e.first}\t${e.last}\t${e.bits}\t0\n`);
+      if (out.length >= CHUNK_ROWS) yield flush();
     }
     for (const [k, e] of this.versions) {
       const [imei, svn] = k.split(SEP);
       out.push(`s\t\\N\t${copyText(imei)}\t\\N\t\\N\t\\N\t${copyText(svn)}\t${e.first}\t${e.last}\t0\t0\n`);
+      if (out.length >= CHUNK_ROWS) yield flush();
     }
-    this.flushed += out.length;
     this.triplets.clear();
     this.locations.clear();
     this.versions.clear();
-    return out.join('');
+    if (out.length) yield flush();
+  }
+
+  /** Everything held as one COPY text (small aggregators, tests). */
+  drain(): string {
+    return [...this.drainChunks()].join('');
   }
 }
+
+const CHUNK_ROWS = 16_384;
+
+const CHUNK_SLOTS = 1 << 16;
 
 function upsert(map: Map<string, Entry>, key: string, day: number, bit: number, rat: number): void {
   const e = map.get(key);

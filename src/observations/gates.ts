@@ -55,6 +55,8 @@ export function evaluateGates(
   profile: CountryProfile,
   history: VolumeHistory | null,
   disabled: ReadonlySet<string>,
+  /** The days (numbers) the file must cover: its period up to today. */
+  days?: { start: number; end: number },
 ): GateResult[] {
   const limits = profile.observations.gates;
   const out: GateResult[] = [];
@@ -64,17 +66,23 @@ export function evaluateGates(
     const off = disabled.has(gate);
     out.push({ gate, description: DESCRIPTION[gate], value, limit: limits[gate], passed: off || value <= limits[gate], disabled: off });
   }
-  out.push(volumeGate(counts, limits.daily_volume, history, disabled.has('daily_volume')));
+  out.push(volumeGate(counts, limits.daily_volume, history, disabled.has('daily_volume'), days));
   return out;
 }
 
-function volumeGate(counts: ObservationCounts, limit: number, history: VolumeHistory | null, off: boolean): GateResult {
+function volumeGate(counts: ObservationCounts, limit: number, history: VolumeHistory | null, off: boolean, days?: { start: number; end: number }): GateResult {
   const base = { gate: 'daily_volume' as const, description: DESCRIPTION.daily_volume, limit, disabled: off };
-  if (!history || counts.days.size === 0) {
-    return { ...base, value: null, passed: true, detail: history ? 'no rows' : 'no recent history for this operator: nothing to compare with' };
-  }
+  if (!history) return { ...base, value: null, passed: true, detail: 'no recent history for this operator: nothing to compare with' };
   let worst = Infinity;
   let detail = '';
+  // A day of the period without any row is the emptiest partial dump (an export that stopped at midnight).
+  for (let day = days?.start ?? 0; days && day <= days.end && history.imei > 0; day++) {
+    if (counts.days.has(day)) continue;
+    worst = 0;
+    detail = `${isoDay(day)}: no rows at all, against a recent average of ${Math.round(history.imei)} distinct IMEIs over ${history.days} days`;
+    break;
+  }
+  if (worst === Infinity && counts.days.size === 0) return { ...base, value: null, passed: true, detail: 'no rows' };
   for (const [day, v] of counts.days) {
     for (const k of ['imei', 'imsi', 'msisdn'] as const) {
       if (history[k] <= 0) continue;

@@ -89,11 +89,11 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
           for await (const _ of chunks) {
             if (!agg.full()) continue;
             drains++;
-            yield agg.drain();
+            yield* agg.drainChunks();
           }
           if (agg.size) {
             drains++;
-            yield agg.drain();
+            yield* agg.drainChunks();
           }
         }
         await tx.copyFrom(`COPY obs_stage (${STAGE_COLUMNS}) FROM STDIN`, staged());
@@ -101,7 +101,8 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
         report.rows = c.rows;
         report.rows_kept = c.kept;
         report.sha256 = await input.sha256();
-        report.gates = evaluateGates(c, opts.profile, await volumeHistory(tx, opId, period.start, opts.profile.observations.volume_history_days), disabled);
+        const history = await volumeHistory(tx, opId, period.start, opts.profile.observations.volume_history_days);
+        report.gates = evaluateGates(c, opts.profile, history, disabled, { start: period.start, end: Math.min(period.end, todayNumber(opts.today)) });
         if (report.gates.some((g) => !g.passed)) throw new GateRefusal();
         await tx.exec('ANALYZE obs_stage');
         await ensurePartitions(tx);
@@ -182,6 +183,7 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
     `INSERT INTO obs_triplet AS o (month, imei_norm, imsi, msisdn, operator_id, first_seen, last_seen, date_bitmask)
      SELECT ${D} + month, imei_norm, imsi, msisdn, $1, ${D} + ${agg('min', 'first_day')}, ${D} + ${agg('max', 'last_day')}, ${agg('bit_or', 'date_bits')}
      FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}
+     ORDER BY imei_norm, month, imsi, msisdn -- index order: about twice as fast as hash-table order
      ON CONFLICT (imei_norm, month, operator_id, imsi, msisdn) DO UPDATE SET
        first_seen = least(o.first_seen, excluded.first_seen),
        last_seen = greatest(o.last_seen, excluded.last_seen),
@@ -194,7 +196,7 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
        SELECT imei_norm, min(first_day) AS f, max(last_day) AS l, bit_or(rat_bits) AS r FROM obs_stage WHERE kind = 't' GROUP BY imei_norm
      ), merged AS (
        INSERT INTO obs_imei AS o (imei_norm, first_seen, last_seen, rat_bitmask, operator_bitmask)
-       SELECT imei_norm, ${D} + f, ${D} + l, r, $1 FROM g
+       SELECT imei_norm, ${D} + f, ${D} + l, r, $1 FROM g ORDER BY imei_norm
        ON CONFLICT (imei_norm) DO UPDATE SET
          first_seen = least(o.first_seen, excluded.first_seen),
          last_seen = greatest(o.last_seen, excluded.last_seen),

@@ -66,12 +66,18 @@ export class TripletTable {
 
   /** Visit every entry, then empty the table. */
   drain(visit: (imei: number, imsi: number, msisdn: number, first: number, last: number, bits: number, rat: number) => void): void {
-    for (let i = 0; i < this.capacity; i++) {
+    this.drainRange(0, this.capacity, visit);
+  }
+
+  /** Visit the entries in slots [from, to) and remove them (drain a table range by range). */
+  drainRange(from: number, to: number, visit: (imei: number, imsi: number, msisdn: number, first: number, last: number, bits: number, rat: number) => void): void {
+    const end = Math.min(to, this.capacity);
+    for (let i = from; i < end; i++) {
       if (!this.used[i]) continue;
       visit(this.k1[i], this.k2[i], this.k3[i], this.first[i], this.last[i], this.bits[i], this.rat[i]);
+      this.used[i] = 0;
+      this.size--;
     }
-    this.used.fill(0);
-    this.size = 0;
   }
 }
 
