@@ -36,6 +36,17 @@ CREATE TABLE cls_state (
   CONSTRAINT cls_state_key UNIQUE (imei_norm, cond, start_date)
 );
 CREATE INDEX cls_state_open ON cls_state (cond, imei_norm) WHERE end_date IS NULL;
+
+-- The public interface of this module: open states, and the latest run with its conditions.
+CREATE VIEW v_cls_open AS
+  SELECT imei_norm, cond, start_date, block_date, amnesty_granted, evidence FROM cls_state WHERE end_date IS NULL;
+CREATE VIEW v_cls_latest_run AS
+  SELECT id, analysis_date, config_hash, conditions FROM cls_run ORDER BY id DESC LIMIT 1;
+-- Conditions of the latest run, one row each: label, blocking, reason.
+CREATE VIEW v_cls_conditions AS
+  SELECT c->>'label' AS cond, (c->>'blocking')::boolean AS blocking, c->>'reason' AS reason,
+         (c->>'grace_period_days')::integer AS grace_period_days
+  FROM v_cls_latest_run r, jsonb_array_elements(r.conditions) c;
 `,
   },
 ];

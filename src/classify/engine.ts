@@ -1,0 +1,240 @@
+/**
+ * The classification run (DOMAIN §5): for an analysis date, every condition's matches are found
+ * (dimensions AND-ed, some inverted), checked against the safety ratio, and turned into state
+ * per (IMEI, condition): a new match opens a state whose block date is fixed there and then
+ * (start + grace, or the amnesty rules); a state that no longer matches is closed unless the
+ * condition is sticky; a later re-match opens a fresh state with a fresh grace period.
+ *
+ * One transaction under an advisory lock: a refused or crashed run leaves the previous state
+ * intact, and `whatIf` computes the same run and its impact, then rolls it back.
+ */
+import { createHash } from 'node:crypto';
+import type { CountryProfile } from '../config/profile.ts';
+import { CeirError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import type { ConditionConfig } from './config.ts';
+import { daysBefore } from './dimension.ts';
+import { MatchBuilder } from './matches.ts';
+
+export interface ClassifyOptions {
+  profile: CountryProfile;
+  /** `YYYY-MM-DD`; default: the day after the newest observation (today if none). */
+  analysisDate?: string;
+  /** Only these condition labels (default: all). */
+  conditions?: string[];
+  whatIf?: boolean;
+}
+
+export interface ConditionOutcome {
+  label: string;
+  blocking: boolean;
+  sticky: boolean;
+  /** IMEIs matching on the analysis date. */
+  matched: number;
+  /** Share of the IMEIs seen on the network, and the condition's limit. */
+  ratio: number;
+  max_ratio: number;
+  refused: boolean;
+  opened: number;
+  continued: number;
+  closed: number;
+  /** Of the states opened, how many have a block date on or before the analysis date. */
+  opened_blocked: number;
+  amnesty_granted: number;
+}
+
+export interface OperatorImpact {
+  operator: string;
+  /** Subscribers (IMSI) seen in the list lookback window with an IMEI that this run newly put on notice. */
+  subscribers_newly_notified: number;
+  imeis_newly_notified: number;
+  imeis_newly_blocked: number;
+  imeis_released: number;
+}
+
+export interface ClassifyReport {
+  status: 'done' | 'refused' | 'what-if';
+  run_id: number | null;
+  analysis_date: string;
+  config_hash: string;
+  seen_imeis: number;
+  conditions: ConditionOutcome[];
+  /** With `whatIf`: who would be affected, per operator whose network saw them. */
+  impact: OperatorImpact[] | null;
+  message?: string;
+  duration_ms: number;
+}
+
+class Rollback extends Error {}
+
+/** Stable hash of the configuration that decides a run's outcome. */
+export function configHash(conditions: ConditionConfig[], profile: CountryProfile): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ conditions, amnesty: profile.amnesty, exempted: profile.exempted_device_types }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export async function defaultAnalysisDate(db: Db): Promise<string> {
+  const { rows } = await db.query<{ d: string | null }>('SELECT (max(last_seen) + 1)::text AS d FROM v_seen_imei');
+  return rows[0].d ?? new Date().toISOString().slice(0, 10);
+}
+
+function selectConditions(profile: CountryProfile, labels?: string[]): ConditionConfig[] {
+  if (!labels?.length) return profile.conditions;
+  const unknown = labels.filter((l) => !profile.conditions.some((c) => c.label === l));
+  if (unknown.length) {
+    throw new CeirError('CEIR_ERR_USAGE', `unknown condition${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the profile has: ${profile.conditions.map((c) => c.label).join(', ') || 'none'}`);
+  }
+  return profile.conditions.filter((c) => labels.includes(c.label));
+}
+
+const ymdToIso = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+
+export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyReport> {
+  const started = new Date();
+  const conditions = selectConditions(opts.profile, opts.conditions);
+  if (!conditions.length) throw new CeirError('CEIR_ERR_USAGE', 'the country profile defines no conditions: nothing to classify');
+  if (opts.analysisDate && !/^\d{4}-\d{2}-\d{2}$/.test(opts.analysisDate)) throw new CeirError('CEIR_ERR_USAGE', `analysis date "${opts.analysisDate}" is not YYYY-MM-DD`);
+  const report: ClassifyReport = {
+    status: 'done', run_id: null, analysis_date: '', config_hash: configHash(conditions, opts.profile), seen_imeis: 0,
+    conditions: [], impact: null, duration_ms: 0,
+  };
+  try {
+    await db.transaction(async (tx) => {
+      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', ['ceir:classify']);
+      if (!lock.rows[0].ok) throw new CeirError('CEIR_ERR_BUSY', 'another classification run is in progress');
+      const D = opts.analysisDate ?? (await defaultAnalysisDate(tx));
+      report.analysis_date = D;
+      report.seen_imeis = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM v_seen_imei')).rows[0].n;
+      const builder = new MatchBuilder(tx, { analysisDate: D, profile: opts.profile });
+      const tables: string[] = [];
+      for (const [i, c] of conditions.entries()) {
+        const table = `cls_match_${i}`;
+        tables.push(table);
+        const matched = await builder.build(c, table);
+        const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
+        report.conditions.push({
+          label: c.label, blocking: c.blocking, sticky: c.sticky, matched, ratio, max_ratio: c.max_allowed_matching_ratio,
+          refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
+        });
+      }
+      const refused = report.conditions.filter((c) => c.refused);
+      if (refused.length) {
+        report.status = 'refused';
+        report.message =
+          refused.map((c) => `condition ${c.label} matches ${c.matched} of ${report.seen_imeis} IMEIs seen (${(c.ratio * 100).toFixed(2)}%), more than its max_allowed_matching_ratio ${(c.max_ratio * 100).toFixed(2)}%`).join('; ') +
+          ': the run is refused and nothing changed (a missing TAC catalogue or list often causes this)';
+        throw new Rollback();
+      }
+      const { rows } = await tx.query<{ id: number }>(
+        `INSERT INTO cls_run (analysis_date, config_hash, conditions, counts, started_at, finished_at, duration_ms)
+         VALUES ($1, $2, $3, '{}', $4, now(), 0) RETURNING id`,
+        [D, report.config_hash, JSON.stringify(opts.profile.conditions), started],
+      );
+      const run = rows[0].id;
+      report.run_id = run;
+      await tx.exec('CREATE TEMP TABLE cls_changes (imei_norm text, cond text, change text, block_date date) ON COMMIT DROP');
+      for (const [i, c] of conditions.entries()) Object.assign(report.conditions[i], await applyCondition(tx, c, tables[i], D, run, opts.profile));
+      if (opts.whatIf) {
+        report.impact = await impact(tx, D, opts.profile.lists.lookback_days);
+        report.status = 'what-if';
+        report.run_id = null;
+        throw new Rollback();
+      }
+      await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
+        run,
+        JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),
+        Date.now() - started.getTime(),
+      ]);
+    });
+  } catch (e) {
+    if (!(e instanceof Rollback)) throw e;
+  }
+  report.duration_ms = Date.now() - started.getTime();
+  return report;
+}
+
+async function applyCondition(tx: Db, c: ConditionConfig, matches: string, D: string, run: number, profile: CountryProfile) {
+  const cond = c.label;
+  // Close the open states that no longer match (sticky conditions never release).
+  const closed = c.sticky
+    ? { rowCount: 0 }
+    : await tx.query(
+        `WITH closed AS (
+           UPDATE cls_state s SET end_date = $2, last_run = $3
+           WHERE s.cond = $1 AND s.end_date IS NULL AND NOT EXISTS (SELECT 1 FROM ${matches} m WHERE m.imei_norm = s.imei_norm)
+           RETURNING s.imei_norm, s.block_date)
+         INSERT INTO cls_changes SELECT imei_norm, $1, 'closed', block_date FROM closed`,
+        [cond, D, run],
+      );
+  // Still matching: the evidence is refreshed, the block date is not.
+  const continued = await tx.query(
+    `UPDATE cls_state s SET evidence = m.evidence, last_run = $2 FROM ${matches} m
+     WHERE s.cond = $1 AND s.end_date IS NULL AND s.imei_norm = m.imei_norm`,
+    [cond, run],
+  );
+  // New matches: the block date is fixed now.
+  const a = profile.amnesty;
+  const inEvaluation = c.blocking && c.amnesty_eligible && a.enabled && D <= ymdToIso(a.evaluation_period_end_date!);
+  const blockDate = !c.blocking ? 'NULL::date' : inEvaluation ? 'NULL::date' : `($2::date + ${c.grace_period_days})`;
+  const opened = await tx.query(
+    `WITH opened AS (
+       INSERT INTO cls_state AS s (imei_norm, cond, start_date, block_date, amnesty_granted, evidence, first_run, last_run)
+       SELECT m.imei_norm, $1, $2, ${blockDate}, ${inEvaluation}, m.evidence, $3, $3 FROM ${matches} m
+       WHERE NOT EXISTS (SELECT 1 FROM cls_state o WHERE o.cond = $1 AND o.imei_norm = m.imei_norm AND o.end_date IS NULL)
+       ON CONFLICT (imei_norm, cond, start_date) DO UPDATE SET end_date = NULL, evidence = excluded.evidence, last_run = excluded.last_run
+       RETURNING s.imei_norm, s.block_date)
+     INSERT INTO cls_changes SELECT imei_norm, $1, 'opened', block_date FROM opened`,
+    [cond, D, run],
+  );
+  // Amnesty: once the evaluation period is over, granted IMEIs are blocked at the amnesty end.
+  if (c.blocking && a.enabled && D > ymdToIso(a.evaluation_period_end_date!)) {
+    await tx.query(
+      'UPDATE cls_state SET block_date = $2 WHERE cond = $1 AND end_date IS NULL AND amnesty_granted AND block_date IS NULL',
+      [cond, ymdToIso(a.amnesty_period_end_date!)],
+    );
+  }
+  const counts = await tx.query<{ blocked: number; granted: number }>(
+    `SELECT count(*) FILTER (WHERE block_date <= $2) AS blocked, count(*) FILTER (WHERE $3 AND block_date IS NULL) AS granted
+     FROM cls_changes WHERE cond = $1 AND change = 'opened'`,
+    [cond, D, inEvaluation],
+  );
+  return {
+    closed: closed.rowCount,
+    continued: continued.rowCount,
+    opened: opened.rowCount,
+    opened_blocked: counts.rows[0].blocked,
+    amnesty_granted: counts.rows[0].granted,
+  };
+}
+
+/**
+ * Who a run would affect, per operator whose network saw the subscriber in the lookback window:
+ * IMEIs newly put on notice (a blocking state opened with a future block date) and their
+ * subscribers, IMEIs newly blocked, IMEIs released.
+ */
+async function impact(tx: Db, D: string, lookbackDays: number): Promise<OperatorImpact[]> {
+  const from = daysBefore(D, lookbackDays);
+  const to = daysBefore(D, 1);
+  const { rows } = await tx.query<OperatorImpact>(
+    `WITH ch AS (
+       SELECT imei_norm,
+              bool_or(change = 'opened' AND block_date > $1) AS notified,
+              bool_or(change = 'opened' AND block_date <= $1) AS blocked,
+              bool_or(change = 'closed') AS released
+       FROM cls_changes GROUP BY imei_norm),
+     seen AS (
+       SELECT DISTINCT t.operator, t.imei_norm, t.imsi FROM v_triplet t JOIN ch USING (imei_norm)
+       WHERE t.month >= date_trunc('month', $2::date) AND t.month <= $3::date
+         AND t.date_bitmask & obs_window_mask(t.month, $2::date, $3::date) <> 0)
+     SELECT s.operator,
+            count(DISTINCT s.imsi) FILTER (WHERE ch.notified) AS subscribers_newly_notified,
+            count(DISTINCT s.imei_norm) FILTER (WHERE ch.notified) AS imeis_newly_notified,
+            count(DISTINCT s.imei_norm) FILTER (WHERE ch.blocked) AS imeis_newly_blocked,
+            count(DISTINCT s.imei_norm) FILTER (WHERE ch.released) AS imeis_released
+     FROM seen s JOIN ch USING (imei_norm) GROUP BY s.operator ORDER BY s.operator`,
+    [D, from, to],
+  );
+  return rows;
+}
