@@ -51,5 +51,21 @@ export const imeiSchema = {
     barred: { type: 'object', properties: { imei: bool, tac: bool } },
     monitored: bool,
     associations: { type: 'array', items: { type: 'object', properties: { uid: str, since: str } } },
+    // The public check explains a flag but shows no evidence: that names other people's SIMs.
+    classification: {
+      type: 'object',
+      properties: {
+        analysis_date: nstr,
+        status: str,
+        conditions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { label: str, reason: nstr, blocking: bool, start_date: str, block_date: nstr, days_left: { type: ['integer', 'null'] }, amnesty_granted: bool },
+          },
+        },
+        advice: strs,
+      },
+    },
   },
 } as const;

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError, ERRORS, isCeirError } from '../errors.ts';
+import { imeiClassification } from '../classify/explain.ts';
 import { imeiStatus, tacInfo } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
 import { imeiSchema, problemSchema, tacSchema } from './schemas.ts';
@@ -59,7 +60,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     '/v1/imei/:imei',
     { schema: { params: { type: 'object', properties: { imei: { type: 'string' } } }, response: { 200: imeiSchema, ...problemResponses } } },
     // The public check: personal data of other people (pairings, national IDs) is masked.
-    async (req) => imeiStatus(deps.db, req.params.imei, { mask: true }),
+    async (req) => {
+      const status = await imeiStatus(deps.db, req.params.imei, { mask: true });
+      return { ...status, classification: await imeiClassification(deps.db, status.imei_norm, deps.profile) };
+    },
   );
 
   await app.ready();

@@ -1,9 +1,10 @@
 /** `ceir tac <tac>` and `ceir imei <imei>`: what the reference database knows. */
 import type { Command } from 'commander';
 import { CeirError } from '../errors.ts';
+import { imeiClassification, type ImeiClassification } from '../classify/explain.ts';
 import { imeiObservations, type ImeiObservations } from '../observations/queries.ts';
 import { imeiHistory, imeiStatus, tacInfo, type ImeiReferenceStatus, type TacInfo } from '../reference/queries.ts';
-import { openDb, printJson, type GlobalOptions } from './context.ts';
+import { loadConfig, openDb, printJson, type GlobalOptions } from './context.ts';
 
 const yes = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -42,6 +43,18 @@ export function formatNetwork(n: ImeiObservations): string {
   return lines.join('\n');
 }
 
+export function formatClassification(c: ImeiClassification): string {
+  const head = `  status:      ${c.status.toUpperCase()}${c.analysis_date ? ` (classification of ${c.analysis_date})` : ' (never classified)'}`;
+  const lines = [head];
+  for (const m of c.conditions) {
+    const when = !m.blocking ? 'informative' : m.block_date === null ? 'amnesty granted' : m.days_left! <= 0 ? `blocked since ${m.block_date}` : `blocks on ${m.block_date} (${m.days_left} days left)`;
+    lines.push(`    ${m.label}: ${m.reason ?? ''} (since ${m.start_date}; ${when})`);
+    lines.push(`      evidence: ${JSON.stringify(m.evidence)}`);
+  }
+  for (const a of c.advice) lines.push(`    what to do: ${a}`);
+  return lines.join('\n');
+}
+
 export function registerLookup(program: Command, globals: () => GlobalOptions): void {
   program
     .command('tac')
@@ -70,10 +83,11 @@ export function registerLookup(program: Command, globals: () => GlobalOptions): 
       try {
         const s = await imeiStatus(db, imei);
         const network = await imeiObservations(db, s.imei_norm);
+        const classification = await imeiClassification(db, s.imei_norm, loadConfig(g));
         const history = o.history ? await imeiHistory(db, s.imei_norm) : undefined;
-        if (g.json) printJson({ ...s, network, ...(history ? { history } : {}) });
+        if (g.json) printJson({ ...s, network, classification, ...(history ? { history } : {}) });
         else {
-          process.stdout.write(`${formatImei(s)}\n${formatNetwork(network)}\n`);
+          process.stdout.write(`${formatImei(s)}\n${formatNetwork(network)}\n${formatClassification(classification)}\n`);
           for (const h of history ?? []) process.stdout.write(`  ${h.list}: ${h.valid_from} .. ${h.valid_to ?? 'now'} (import ${h.import_id})\n`);
         }
       } finally {

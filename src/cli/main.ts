@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, isCeirError } from '../errors.ts';
 import type { GlobalOptions } from './context.ts';
+import { registerClassify, registerEvaluate } from './classify.ts';
 import { registerDb } from './db.ts';
 import { registerExport } from './export.ts';
 import { registerGenerate } from './generate.ts';
@@ -24,6 +25,8 @@ export function buildProgram(): Command {
   registerExport(program, globals);
   registerPrune(program, globals);
   registerGenerate(program, globals);
+  registerClassify(program, globals);
+  registerEvaluate(program, globals);
   registerDb(program, globals);
   registerServe(program, globals);
   return program;

@@ -72,6 +72,8 @@ export const profileSchema = z
     conditions: z.array(conditionSchema).default([]),
     amnesty: amnestySchema.prefault({}),
     lists: listsSchema.prefault({}),
+    /** For `ceir evaluate`: which conditions should catch each label of a truth file. */
+    evaluation: z.record(z.string(), z.array(z.string())).default({}),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -80,6 +82,11 @@ export const profileSchema = z
       if (labels.has(c.label)) ctx.addIssue({ code: 'custom', path: ['conditions', i, 'label'], message: `duplicate condition label "${c.label}"` });
       labels.add(c.label);
     });
+    for (const [label, conds] of Object.entries(p.evaluation)) {
+      conds.forEach((c, i) => {
+        if (!labels.has(c)) ctx.addIssue({ code: 'custom', path: ['evaluation', label, i], message: `no condition is labelled "${c}"` });
+      });
+    }
     const ids = new Set<string>();
     p.operators.forEach((op, i) => {
       if (ids.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
