@@ -272,6 +272,17 @@ test('control characters in identifiers are stored verbatim, each in its own col
   });
 });
 
+test('non-ASCII text (cell ids, software versions, malformed identifiers) is stored as written', async () => {
+  const db = await freshDb();
+  await withTempDir(async (dir) => {
+    const rows: Row[] = [{ date: '20250105', imei: 'àbc€', imsi: 'ímsí', msisdn: msisdnOf(1), rat: '006', cell_id: 'Zürich-Hauptbahnhof', svn: 'é1' }];
+    await impOk(db, await put(dir, 'alpha_20250101_20250131.csv', csv(rows)), { profile: lenient() });
+    assert.deepEqual((await triplets(db)).map((t) => [t.imei_norm, t.imsi]), [['ÀBC€', 'ímsí']]);
+    assert.deepEqual((await db.query('SELECT imei_norm, cell_id FROM obs_location')).rows, [{ imei_norm: 'ÀBC€', cell_id: 'Zürich-Hauptbahnhof' }]);
+    assert.deepEqual((await db.query('SELECT svn FROM obs_imei_svn')).rows, [{ svn: 'é1' }]);
+  });
+});
+
 test('per-IMEI summary: RATs and operators are unions across files and operators', async () => {
   const db = await freshDb();
   await withTempDir(async (dir) => {
@@ -298,6 +309,28 @@ test('per-IMEI summary: RATs and operators are unions across files and operators
     assert.deepEqual([x.first_seen, x.last_seen, x.rat_bitmask, x.operator_bitmask], ['2024-12-24', '2025-02-03', ratMask('001|002|006|010|105'), 0b111]);
     const byOp = (await db.query<{ operator_id: number; n: number }>('SELECT operator_id, count(*)::int AS n FROM obs_triplet WHERE imei_norm = $1 GROUP BY 1 ORDER BY 1', [imei])).rows;
     assert.deepEqual(byOp, [{ operator_id: 0, n: 1 }, { operator_id: 1, n: 1 }, { operator_id: 2, n: 1 }]);
+  });
+});
+
+test('imports of several operators at once (their first ones) all land, with distinct operator ids', async () => {
+  const db = await freshDb();
+  await withTempDir(async (dir) => {
+    const days = dayList('20250101', 5);
+    const file = (op: string, prefix: string) => put(dir, `${op}_20250101_20250105.csv`, csv(dailyRows(days, 300, { prefix })));
+    const [a, b, g] = await Promise.all([file('alpha', '99901'), file('beta', '99902'), file('gamma', '99904')]);
+    const reports = await Promise.all([impOk(db, a), impOk(db, b, { operator: 'beta' }), impOk(db, g, { operator: 'gamma' })]);
+    assert.deepEqual(reports.map((r) => r.status), ['imported', 'imported', 'imported']);
+    const ops = (await db.query<{ id: number; code: string }>('SELECT id, code FROM obs_operator ORDER BY code')).rows;
+    assert.deepEqual(ops.map((o) => o.code), ['alpha', 'beta', 'gamma']);
+    assert.deepEqual(ops.map((o) => o.id).sort(), [0, 1, 2]);
+    const imeis = await imeiRows(db);
+    assert.equal(imeis.length, 300);
+    assert.ok(imeis.every((r) => r.operator_bitmask === 0b111), 'every IMEI was seen on the three operators');
+    assert.equal((await triplets(db)).length, 900);
+    // and the same operator twice at once (the second waits for the first): nothing counted twice
+    const again = await Promise.all([impOk(db, a), impOk(db, a)]);
+    assert.ok(again.some((r) => r.note !== undefined));
+    assert.equal((await triplets(db)).length, 900);
   });
 });
 
