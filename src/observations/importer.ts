@@ -105,8 +105,11 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
         report.gates = evaluateGates(c, opts.profile, history, disabled, { start: period.start, end: Math.min(period.end, todayNumber(opts.today)) });
         if (report.gates.some((g) => !g.passed)) throw new GateRefusal();
         await tx.exec('ANALYZE obs_stage');
-        await ensurePartitions(tx);
+        const partitions = await ensurePartitions(tx);
         const merged = await mergeStage(tx, opId, drains > 1);
+        // Fresh statistics for the classification's plans (PGlite has no autovacuum; a server's
+        // would come later): sampled, so cheap whatever the table's size.
+        await tx.exec(`ANALYZE ${[...partitions, 'obs_imei', 'obs_imei_svn'].join(', ')}`);
         report.triplets = merged.triplets;
         report.imeis = merged.imeis;
         await mergeDaily(tx, opId, c);
@@ -161,16 +164,21 @@ async function volumeHistory(tx: Db, opId: number, start: number, days: number):
 
 const partitionName = (table: string, monthIso: string) => `${table}_y${monthIso.slice(0, 4)}m${monthIso.slice(5, 7)}`;
 
-async function ensurePartitions(tx: Db): Promise<void> {
+/** Create the monthly partitions the staged data needs; returns their names. */
+async function ensurePartitions(tx: Db): Promise<string[]> {
   const { rows } = await tx.query<{ m: string; next: string }>(
     `SELECT DISTINCT (date '1970-01-01' + month)::text AS m, ((date '1970-01-01' + month) + interval '1 month')::date::text AS next
      FROM obs_stage WHERE month IS NOT NULL`,
   );
+  const names: string[] = [];
   for (const r of rows) {
     for (const table of ['obs_triplet', 'obs_location']) {
-      await tx.exec(`CREATE TABLE IF NOT EXISTS ${partitionName(table, r.m)} PARTITION OF ${table} FOR VALUES FROM ('${r.m}') TO ('${r.next}')`);
+      const name = partitionName(table, r.m);
+      await tx.exec(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table} FOR VALUES FROM ('${r.m}') TO ('${r.next}')`);
+      names.push(name);
     }
   }
+  return names;
 }
 
 const D = "date '1970-01-01'";

@@ -118,6 +118,7 @@ export async function importList(db: Db, opts: ImportOptions): Promise<ImportRep
         );
         report.import_id = rows[0].id;
         await applyDelta(tx, spec, at, report.import_id, report.current_before === 0 && !opts.delta);
+        await tx.exec(`ANALYZE ${spec.table}`); // fresh statistics for the plans that read the list
         report.status = 'imported';
       });
     } finally {
