@@ -11,8 +11,8 @@ export {
 } from './catalogue.ts';
 export { buildWorld, type World, type Device, type Subscriber, type WorldOptions } from './world.ts';
 export {
-  LIST_HEADERS, LIST_NAMES, referenceLists, registrationEntries, stolenEntries, pairedSubscribers,
-  isRegisteredStatus, isStolenStatus, type ListName, type RegistrationEntry, type StolenEntry,
+  LIST_HEADERS, LIST_NAMES, referenceLists, registrationEntries, stolenEntries, pairedSubscribers, barredTacList, referenceBlocking,
+  isRegisteredStatus, isStolenStatus, type ListName, type RegistrationEntry, type StolenEntry, type BlockedBy,
 } from './reference-lists.ts';
 export { generateRegistrationListFile, type BulkResult } from './bulk-registration.ts';
 export { DEVICE_TYPES, type DeviceType } from './makers.ts';
@@ -28,7 +28,7 @@ export {
 export {
   planObservations, modelSvns, nonParticipatingPrefixes,
   ANOMALY_LABELS, LEGIT_LABELS, TRUTH_LABELS, ANOMALY_WEIGHTS, LEGIT_RATES, DEFAULT_ANOMALY_RATE, CLONE_MIN_KM,
-  type AnomalyLabel, type TruthLabel, type TruthRow, type ObservationPlan,
+  type AnomalyLabel, type InjectedLabel, type LegitLabel, type TruthLabel, type TruthRow, type ObservationPlan,
 } from './observation-plan.ts';
 export { RAT_CODES, RAT_GENERATION, capabilityAllows, ratTable } from './rat.ts';
 export { buildGeography, distanceKm, type Geography, type City } from './geo.ts';

@@ -13,6 +13,12 @@
  * Random draws come from forks of the world's root generator (`obs:*`), so the reference files
  * of a seed do not change, and the plan for a seed is identical whether files are written per
  * month or for the whole period.
+ *
+ * The truth agrees with the reference lists: every IMEI seen that the stolen list lists with a
+ * stolen status is labelled `stolen` (a CEIR blocks it whenever it is seen, before or after its
+ * reporting date), and no IMEI the reference data blocks (barred list, stolen list, barred TAC;
+ * the golden list excepted) gets a legitimate label. Both are decided when the truth is written,
+ * so they change no row of the observation files.
  */
 import type { CountryProfile } from '../config/profile.ts';
 import { luhnCheckDigit } from '../identity/luhn.ts';
@@ -23,13 +29,20 @@ import { buildGeography, cellIn, cityByPopulation, distantCity, type City, type 
 import { PERSONAL_TYPES } from './makers.ts';
 import { mix32, WeightedTable, type Rng } from './prng.ts';
 import { ratTable, type LpwanMode, type RatTable } from './rat.ts';
-import { isRegisteredStatus, isStolenStatus, pairedSubscribers, registrationEntries, stolenEntries, type StolenEntry } from './reference-lists.ts';
+import {
+  isRegisteredStatus, isStolenStatus, pairedSubscribers, referenceBlocking, registrationEntries, stolenEntries,
+  type BlockedBy, type StolenEntry,
+} from './reference-lists.ts';
 import type { Device, Subscriber, World } from './world.ts';
 
-/** Labels of injected anomalies (what a CEIR should flag). */
+/**
+ * Labels of anomalies (what a CEIR should flag): injected ones, and `stolen`, every seen IMEI
+ * the stolen list lists with a stolen status (not injected: a property of the reference data).
+ */
 export const ANOMALY_LABELS = [
   'counterfeit',
   'cloned',
+  'stolen',
   'stolen_reappearing',
   'unregistered_import',
   'inconsistent_rat',
@@ -40,14 +53,21 @@ export const ANOMALY_LABELS = [
   'suspicious_shape',
   'unknown_software_version',
 ] as const;
-/** Labels of legitimate cases that naive rules mistake for anomalies (false-positive traps). */
+/**
+ * Labels of legitimate cases that naive rules mistake for anomalies (false-positive traps):
+ * devices whose usage must not get them blocked. Never given to an IMEI the reference data
+ * blocks (barred list, stolen list with a stolen status, barred TAC; golden IMEIs excepted).
+ */
 export const LEGIT_LABELS = ['dual_sim', 'family_shared', 'roamer_international', 'roamer_national', 'iot'] as const;
 export const TRUTH_LABELS = [...ANOMALY_LABELS, ...LEGIT_LABELS] as const;
 export type AnomalyLabel = (typeof ANOMALY_LABELS)[number];
+export type LegitLabel = (typeof LEGIT_LABELS)[number];
 export type TruthLabel = (typeof TRUTH_LABELS)[number];
+/** Anomalies the plan injects (`stolen` comes from the stolen list, not from an injection). */
+export type InjectedLabel = Exclude<AnomalyLabel, 'stolen'>;
 
 /** Relative share of each injected anomaly in `anomalyRate × subscribers` anomalous IMEIs. */
-export const ANOMALY_WEIGHTS: Readonly<Record<AnomalyLabel, number>> = {
+export const ANOMALY_WEIGHTS: Readonly<Record<InjectedLabel, number>> = {
   counterfeit: 15,
   cloned: 12,
   stolen_reappearing: 8,
@@ -162,7 +182,8 @@ export interface ObservationPlan {
   geography: Geography | undefined;
   /** Mixed into every day's hash. */
   daySalt: number;
-  /** Anomalies asked for and actually injected, per label (before the "was it seen" check). */
+  /** Anomalies asked for and actually injected, per label (before the "was it seen" check);
+   * always 0 for `stolen`, which comes from the stolen list. */
   injected: Record<AnomalyLabel, number>;
   /** The truth rows for the usages seen, sorted by IMEI then label. */
   truth(seen: Uint8Array): TruthRow[];
@@ -204,6 +225,8 @@ class Planner {
   readonly imsis = new Set<string>();
   readonly msisdns = new Set<string>();
   readonly exempt: Set<string>;
+  /** What the reference lists say about an IMEI key (stolen entry, why it is blocked). */
+  readonly refs: { stolen(key: string): StolenEntry | undefined; blockedBy(key: string): BlockedBy | undefined };
   private readonly ids: Rng;
   private readonly handsets: Rng;
   /** Draws that only exist with location (cities), apart so the rows do not depend on the option. */
@@ -231,6 +254,7 @@ class Planner {
     this.geo = opts.withLocation ? buildGeography(root.fork('geography'), world.subscribers.length) : undefined;
     this.opTable = new WeightedTable(this.profile.operators.map((_, i) => 1 / Math.pow(i + 1, 0.8)));
     this.exempt = new Set(this.profile.exempted_device_types);
+    this.refs = referenceBlocking(world);
     for (const d of world.devices) for (const imei of d.imeis) this.keysInUse.add(Number(imei.slice(0, 14)));
     for (const s of world.subscribers) {
       this.imsis.add(s.imsi);
@@ -456,7 +480,7 @@ export function planObservations(world: World, opts: PlanOptions): ObservationPl
   // ---- how many of each ----
   const n = subscribers.length;
   const total = Math.round(rate * n);
-  const want = (label: AnomalyLabel): number => {
+  const want = (label: InjectedLabel): number => {
     if (rate === 0) return 0;
     const sum = Object.values(ANOMALY_WEIGHTS).reduce((a, b) => a + b, 0);
     return Math.max(1, Math.round((total * ANOMALY_WEIGHTS[label]) / sum));
@@ -907,6 +931,8 @@ export function nonParticipatingPrefixes(profile: CountryProfile): string[] {
   return out;
 }
 
+const isLegitLabel = (label: TruthLabel): label is LegitLabel => (LEGIT_LABELS as readonly string[]).includes(label);
+
 function truthRows(P: Planner, seen: Uint8Array): TruthRow[] {
   const rows = new Map<string, TruthRow>();
   const add = (imei: number, label: TruthLabel, detail: string): void => {
@@ -916,7 +942,8 @@ function truthRows(P: Planner, seen: Uint8Array): TruthRow[] {
   };
   for (const c of P.candidates) {
     const ok = c.need === 'all' ? c.usages.every((u) => seen[u]) : c.usages.some((u) => seen[u]);
-    if (ok) add(c.imei, c.label, c.detail);
+    // A device the reference data blocks is not a legitimate device, whatever its usage.
+    if (ok && !(isLegitLabel(c.label) && P.refs.blockedBy(P.imeis[c.imei].key) !== undefined)) add(c.imei, c.label, c.detail);
   }
   // Properties that hold for every IMEI seen, whatever the scenario that put it there.
   for (let u = 0; u < P.usages.length; u++) {
@@ -924,6 +951,8 @@ function truthRows(P: Planner, seen: Uint8Array): TruthRow[] {
     const usage = P.usages[u];
     const f = P.imeis[usage.imei];
     if (!isDigits14(f.key)) continue;
+    const stolen = P.refs.stolen(f.key);
+    if (stolen) add(usage.imei, 'stolen', `reported=${yyyymmdd(stolen.day)};status=${stolen.status || 'empty'}`);
     if (!f.tac) {
       add(usage.imei, 'counterfeit', 'TAC not in the catalogue');
     } else if (!usage.roamer && !f.exempt && (f.status === undefined || !isRegisteredStatus(f.status))) {

@@ -9,7 +9,9 @@
  *
  * Files: `<operatorId>_<YYYYMMDD>_<YYYYMMDD>.csv`, header `date,imei,imsi,msisdn,rat` plus
  * `cell_id` and `svn` when asked; rows in date order; one row per day per (IMEI, IMSI, MSISDN)
- * seen that day on that operator. `truth.csv`: `imei,label,detail`, sorted by IMEI then label.
+ * seen that day on that operator. `truth.csv`: `imei,label,detail`, sorted by IMEI then label;
+ * an IMEI may have several labels (e.g. `stolen` and `stolen_reappearing`), and consistent
+ * with the reference lists (see observation-plan.ts).
  * `cells.csv`: `cell_id,lat,lon`.
  */
 import { mkdir } from 'node:fs/promises';
@@ -78,7 +80,8 @@ export interface GeneratedObservations {
   truth: { path: string; rows: number; labels: Record<TruthLabel, number> };
   cells?: { path: string; rows: number };
   /** Anomalous IMEIs injected per label (the truth file holds those that were seen, plus
-   * the IMEIs that have a label's property by the world's nature, e.g. unregistered devices). */
+   * the IMEIs that have a label's property by the world's nature, e.g. unregistered devices,
+   * or stolen-listed devices: `stolen` is never injected, always 0 here). */
   injected: Record<AnomalyLabel, number>;
   /** Distinct usages (IMEI, IMSI, MSISDN, operator) planned. */
   usages: number;

@@ -152,11 +152,46 @@ function* imeiList(devices: Device[]): Generator<string> {
   for (const d of devices) for (const imei of d.imeis) yield imei + '\n';
 }
 
-function* barredTacs(world: World): Generator<string> {
+/** The TACs on the barred TAC list, in list order. */
+export function barredTacList(world: World): string[] {
   const rng = world.rng.fork('list:barred_tac');
   const tacs = world.catalogue.tacs;
   const count = Math.max(2, Math.round(world.catalogue.models.length * LIST_RATES.barredTacsPerModel));
-  for (const i of sample(rng, tacs.length, count)) yield tacs[i].tac + '\n';
+  return sample(rng, tacs.length, count).map((i) => tacs[i].tac);
+}
+
+function* barredTacs(world: World): Generator<string> {
+  for (const tac of barredTacList(world)) yield tac + '\n';
+}
+
+/** Why the reference data blocks an IMEI: its list, or its TAC's. */
+export type BlockedBy = 'barred_list' | 'stolen_list' | 'barred_tac';
+
+/**
+ * What the reference lists of a world say about a 14-digit IMEI key (TAC + serial): the
+ * stolen-list entry that lists it with a stolen status, and why a CEIR blocks it whenever it
+ * is seen (barred list, stolen list, barred TAC), unless it is on the golden list, which is
+ * never blocked. Same draws as the written files.
+ */
+export function referenceBlocking(world: World): { stolen(key: string): StolenEntry | undefined; blockedBy(key: string): BlockedBy | undefined } {
+  const f = flaggedDevices(world);
+  const keys = (devices: Device[]): Set<string> => new Set(devices.flatMap((d) => d.imeis.map((imei) => imei.slice(0, 14))));
+  const golden = keys(f.golden);
+  const barred = keys(f.barred);
+  const stolenKeys = new Map<string, StolenEntry>();
+  for (const e of stolenEntriesOf(world, f.stolen)) {
+    if (isStolenStatus(e.status)) for (const imei of e.imeis) stolenKeys.set(imei.slice(0, 14), e);
+  }
+  const tacs = new Set(barredTacList(world));
+  return {
+    stolen: (key) => stolenKeys.get(key),
+    blockedBy: (key) => {
+      if (golden.has(key)) return undefined;
+      if (barred.has(key)) return 'barred_list';
+      if (stolenKeys.has(key)) return 'stolen_list';
+      return tacs.has(key.slice(0, 8)) ? 'barred_tac' : undefined;
+    },
+  };
 }
 
 function* subscriberRegistration(world: World): Generator<string> {
