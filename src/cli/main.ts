@@ -7,6 +7,8 @@ import { registerDb } from './db.ts';
 import { registerExport } from './export.ts';
 import { registerGenerate } from './generate.ts';
 import { registerImport } from './import.ts';
+import { registerKeys } from './keys.ts';
+import { registerLists } from './lists.ts';
 import { registerLookup } from './lookup.ts';
 import { registerPrune } from './prune.ts';
 import { registerServe } from './serve.ts';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerGenerate(program, globals);
   registerClassify(program, globals);
   registerEvaluate(program, globals);
+  registerLists(program, globals);
+  registerKeys(program, globals);
   registerDb(program, globals);
   registerServe(program, globals);
   return program;
