@@ -67,5 +67,14 @@ export const imeiSchema = {
         advice: strs,
       },
     },
+    lists: {
+      type: 'object',
+      properties: {
+        version: { type: ['integer', 'null'] },
+        blocklist: { type: ['object', 'null'], properties: { block_date: str, reasons: strs } },
+        notified_by: { type: 'array', items: { type: 'object', properties: { operator: str, block_date: str } } },
+        exempted_by: strs,
+      },
+    },
   },
 } as const;

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError, ERRORS, isCeirError } from '../errors.ts';
 import { imeiClassification } from '../classify/explain.ts';
+import { listMembership } from '../lists/queries.ts';
 import { imeiStatus, tacInfo } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
 import { imeiSchema, problemSchema, tacSchema } from './schemas.ts';
@@ -62,7 +63,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // The public check: personal data of other people (pairings, national IDs) is masked.
     async (req) => {
       const status = await imeiStatus(deps.db, req.params.imei, { mask: true });
-      return { ...status, classification: await imeiClassification(deps.db, status.imei_norm, deps.profile) };
+      const m = await listMembership(deps.db, status.imei_norm);
+      return {
+        ...status,
+        classification: await imeiClassification(deps.db, status.imei_norm, deps.profile),
+        // Which operators warn or exempt this device, without the subscribers concerned.
+        lists: {
+          version: m.version,
+          blocklist: m.blocklist,
+          notified_by: [...new Map(m.notifications.map((n) => [n.operator, { operator: n.operator, block_date: n.block_date }])).values()],
+          exempted_by: [...new Set(m.exceptions.map((e) => e.operator))],
+        },
+      };
     },
   );
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CeirError } from '../errors.ts';
 import { imeiClassification, type ImeiClassification } from '../classify/explain.ts';
+import { listMembership, type Membership } from '../lists/queries.ts';
 import { imeiObservations, type ImeiObservations } from '../observations/queries.ts';
 import { imeiHistory, imeiStatus, tacInfo, type ImeiReferenceStatus, type TacInfo } from '../reference/queries.ts';
 import { loadConfig, openDb, printJson, type GlobalOptions } from './context.ts';
@@ -55,6 +56,15 @@ export function formatClassification(c: ImeiClassification): string {
   return lines.join('\n');
 }
 
+export function formatMembership(m: Membership): string {
+  if (m.version === null) return '  lists:       none produced yet';
+  const lines = [`  lists (version ${m.version}):`];
+  lines.push(`    block list: ${m.blocklist ? `yes, since ${m.blocklist.block_date} (${m.blocklist.reasons.join('; ')})` : 'no'}`);
+  for (const n of m.notifications) lines.push(`    notification for ${n.operator}: ${n.imsi} / ${n.msisdn}, blocks on ${n.block_date}`);
+  for (const e of m.exceptions) lines.push(`    exception for ${e.operator}: ${e.imsi} / ${e.msisdn}`);
+  return lines.join('\n');
+}
+
 export function registerLookup(program: Command, globals: () => GlobalOptions): void {
   program
     .command('tac')
@@ -84,10 +94,11 @@ export function registerLookup(program: Command, globals: () => GlobalOptions): 
         const s = await imeiStatus(db, imei);
         const network = await imeiObservations(db, s.imei_norm);
         const classification = await imeiClassification(db, s.imei_norm, loadConfig(g));
+        const lists = await listMembership(db, s.imei_norm);
         const history = o.history ? await imeiHistory(db, s.imei_norm) : undefined;
-        if (g.json) printJson({ ...s, network, classification, ...(history ? { history } : {}) });
+        if (g.json) printJson({ ...s, network, classification, lists, ...(history ? { history } : {}) });
         else {
-          process.stdout.write(`${formatImei(s)}\n${formatNetwork(network)}\n${formatClassification(classification)}\n`);
+          process.stdout.write(`${formatImei(s)}\n${formatNetwork(network)}\n${formatClassification(classification)}\n${formatMembership(lists)}\n`);
           for (const h of history ?? []) process.stdout.write(`  ${h.list}: ${h.valid_from} .. ${h.valid_to ?? 'now'} (import ${h.import_id})\n`);
         }
       } finally {

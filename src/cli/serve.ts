@@ -6,12 +6,18 @@ import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
 import { generateCountry } from '../generate/index.ts';
 import { importObservations } from '../observations/importer.ts';
+import { classify } from '../classify/engine.ts';
+import { generateLists } from '../lists/generate.ts';
+import type { SigningKey } from '../lists/keys.ts';
 import { importList } from '../reference/importer.ts';
 import type { ListKind } from '../reference/lists.ts';
 import { hasReferenceData, sampleImeis } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
 import { dataDir, describeStore, loadConfig, openDb, type GlobalOptions } from './context.ts';
 import { formatImportReport, formatObservationReport } from './import.ts';
+import { installationKey } from './keys.ts';
+import { formatListsReport } from './lists.ts';
+import { formatClassifyReport } from './classify.ts';
 
 interface ServeOptions {
   port: string;
@@ -39,7 +45,7 @@ export const DEMO_SEED = 2026;
  * Generate the demo country (reference data and a month of operator files) and import it, only
  * into an empty database.
  */
-export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: string, log: (s: string) => void): Promise<void> {
+export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: string, lists: { out: string; key: SigningKey }, log: (s: string) => void): Promise<void> {
   if (await hasReferenceData(db)) return;
   log(`loading the demo country ${profile.country.name} (seed ${DEMO_SEED}) ...`);
   const country = await generateCountry({ outDir: dir, profile, seed: DEMO_SEED, withLocation: true, withSoftwareVersion: true });
@@ -54,6 +60,10 @@ export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: stri
     log(formatObservationReport(r).split('\n').slice(0, 2).join('\n'));
     if (r.status === 'refused') throw new CeirError('CEIR_ERR_INTERNAL', `the generated demo file ${f.path} was refused`);
   }
+  const run = await classify(db, { profile });
+  log(formatClassifyReport(run).split('\n').slice(0, 2).join('\n'));
+  if (run.status !== 'done') throw new CeirError('CEIR_ERR_INTERNAL', `the demo classification was ${run.status}: ${run.message ?? ''}`);
+  log(formatListsReport(await generateLists(db, { profile, out: lists.out, key: lists.key })));
 }
 
 async function serve(db: Db, profile: CountryProfile, o: ServeOptions, banner: string[]): Promise<void> {
@@ -92,7 +102,8 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const g = globals();
       const profile = loadConfig(g);
       const db = await openDb(g);
-      await loadDemoCountry(db, profile, join(dataDir(g), 'demo-input'), (s) => process.stdout.write(`${s}\n`));
+      const lists = { out: join(dataDir(g), 'lists'), key: installationKey(g) };
+      await loadDemoCountry(db, profile, join(dataDir(g), 'demo-input'), lists, (s) => process.stdout.write(`${s}\n`));
       const s = await sampleImeis(db, 1);
       const ex = (k: ListKind) => s[k]?.[0];
       await serve(db, profile, o, [
