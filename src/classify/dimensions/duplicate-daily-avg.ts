@@ -1,0 +1,32 @@
+/**
+ * `duplicate_daily_avg` (DIRBS): seen on at least `min_seen_days` days of the window, with on
+ * average at least `threshold` distinct IMSIs (or MSISDNs) a day.
+ */
+import { z } from 'zod';
+import { defineDimension, inWindow, isImsi, isMsisdn, periodWindow, windowBits, withPeriod } from './common.ts';
+import { dailyAverageSql } from './daily-average.ts';
+
+export const duplicateDailyAvg = defineDimension({
+  name: 'duplicate_daily_avg',
+  description: 'on average at least `threshold` IMSIs (or MSISDNs) a day seen, over at least `min_seen_days` days',
+  params: withPeriod({
+    threshold: z.number().positive(),
+    min_seen_days: z.number().int().min(1),
+    use_msisdn: z.boolean().default(false),
+  }).superRefine((p, ctx) => {
+    if (p.period_days !== undefined && p.min_seen_days > p.period_days) {
+      ctx.addIssue({ code: 'custom', path: ['min_seen_days'], message: 'cannot be more than period_days' });
+    }
+  }),
+  sql(p, ctx) {
+    const col = p.use_msisdn ? 'msisdn' : 'imsi';
+    return dailyAverageSql({
+      window: periodWindow(ctx, p),
+      threshold: p.threshold,
+      minSeenDays: p.min_seen_days,
+      what: col,
+      source: `SELECT t.imei_norm, t.${col} AS sub, t.month, ${windowBits('t')} AS bits FROM v_triplet t WHERE ${inWindow('t')}`,
+      valid: p.use_msisdn ? isMsisdn('g.sub') : isImsi('g.sub'),
+    });
+  },
+});

@@ -1,0 +1,36 @@
+/**
+ * `duplicate_threshold` (DIRBS): at least `threshold` distinct valid IMSIs (or MSISDNs with
+ * `use_msisdn`) seen with the IMEI in the window, on any operator.
+ */
+import { z } from 'zod';
+import {
+  defineDimension, inWindow, isImsi, isMsisdn, MAX_LISTED, operatorCodes, periodWindow, WINDOW_JSON, windowValues, withPeriod,
+} from './common.ts';
+
+export const duplicateThreshold = defineDimension({
+  name: 'duplicate_threshold',
+  description: 'at least `threshold` distinct IMSIs (or MSISDNs) with the IMEI in the window',
+  params: withPeriod({ threshold: z.number().int().min(1), use_msisdn: z.boolean().default(false) }),
+  sql(p, ctx) {
+    const col = p.use_msisdn ? 'msisdn' : 'imsi';
+    const valid = p.use_msisdn ? isMsisdn('g.sub') : isImsi('g.sub');
+    // Distinct pairs in (IMEI, identifier) order, counted as they stream, in one pass; the
+    // evidence is built for the matching IMEIs only (the select list is computed after HAVING).
+    return {
+      text: `
+SELECT imei_norm,
+       jsonb_build_object('distinct_${col}s', count(*), 'threshold', $7::int, 'window', ${WINDOW_JSON},
+                          '${col}s', (SELECT to_jsonb((array_agg(x ORDER BY x))[1:${MAX_LISTED}]) FROM unnest(array_agg(sub)) AS x),
+                          'operators', ${operatorCodes('bit_or(operators)')}) AS evidence
+FROM (
+  SELECT * FROM (
+    SELECT t.imei_norm COLLATE "C" AS imei_norm, t.${col} COLLATE "C" AS sub, bit_or(1 << t.operator_id) AS operators
+    FROM v_triplet t WHERE ${inWindow('t')}
+    GROUP BY 1, 2 ORDER BY 1, 2 OFFSET 0
+  ) g WHERE ${valid}
+) p
+GROUP BY imei_norm HAVING count(*) >= $7`,
+      values: [...windowValues(periodWindow(ctx, p)), p.threshold],
+    };
+  },
+});

@@ -1,0 +1,8 @@
+/** `used_by_dirbs_subscriber` (DIRBS): seen in the lookback window with an IMSI of a participating operator. */
+import { operatorPrefixes, usedBy } from './used-by.ts';
+
+export const usedByDirbsSubscriber = usedBy(
+  'used_by_dirbs_subscriber',
+  'seen in the lookback window with an IMSI of a participating operator',
+  (profile) => ({ condition: 't.imsi LIKE ANY ($7::text[])', values: [operatorPrefixes(profile)] }),
+);

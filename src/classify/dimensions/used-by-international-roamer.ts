@@ -1,0 +1,8 @@
+/** `used_by_international_roamer` (DIRBS): seen in the lookback window with an IMSI whose MCC is not one of the country's. */
+import { usedBy } from './used-by.ts';
+
+export const usedByInternationalRoamer = usedBy(
+  'used_by_international_roamer',
+  "seen in the lookback window with an IMSI whose MCC is not the country's",
+  (profile) => ({ condition: 'left(t.imsi, 3) <> ALL ($7::text[])', values: [profile.country.mcc] }),
+);

@@ -1,0 +1,14 @@
+/**
+ * `used_by_local_non_dirbs_roamer` (DIRBS): seen in the lookback window with a national IMSI (one
+ * of the country's MCCs) under no participating operator's MCC+MNC.
+ */
+import { operatorPrefixes, usedBy } from './used-by.ts';
+
+export const usedByLocalNonDirbsRoamer = usedBy(
+  'used_by_local_non_dirbs_roamer',
+  'seen in the lookback window with a national IMSI of no participating operator',
+  (profile) => ({
+    condition: 'left(t.imsi, 3) = ANY ($7::text[]) AND NOT t.imsi LIKE ANY ($8::text[])',
+    values: [profile.country.mcc, operatorPrefixes(profile)],
+  }),
+);

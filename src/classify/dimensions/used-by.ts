@@ -1,0 +1,49 @@
+/**
+ * The three DIRBS "used by" dimensions (one file each) share one query: the IMEI was seen in the last
+ * `lookback_days` days with a valid IMSI of some kind (home subscriber of a participating
+ * operator, foreign roamer, or national IMSI of no participating operator).
+ */
+import { z } from 'zod';
+import type { CountryProfile } from '../../config/profile.ts';
+import { lookbackWindow, type Dimension } from '../dimension.ts';
+import { defineDimension, inWindow, isImsi, MAX_LISTED, operatorCodes, WINDOW_JSON, windowValues } from './common.ts';
+
+const params = z.object({ lookback_days: z.number().int().min(1).max(3660).default(30) }).strict();
+type Params = z.infer<typeof params>;
+
+/** `LIKE` patterns of the participating operators' MCC+MNC prefixes (digits only: nothing to escape). */
+export const operatorPrefixes = (profile: CountryProfile): string[] => profile.operators.flatMap((o) => o.mcc_mnc.map((p) => `${p}%`));
+
+interface ImsiFilter {
+  /** Condition on `t.imsi`, with its own parameters from $7. */
+  condition: string;
+  values: unknown[];
+}
+
+/** A dimension matching IMEIs seen in the lookback window with a valid IMSI passing `filter`. */
+export function usedBy(name: string, description: string, filter: (profile: CountryProfile) => ImsiFilter): Dimension<Params> {
+  return defineDimension({
+    name,
+    description,
+    params,
+    sql(p, ctx) {
+      const w = lookbackWindow(ctx, p.lookback_days);
+      const f = filter(ctx.profile);
+      return {
+        text: `
+WITH pairs AS (
+  SELECT t.imei_norm COLLATE "C" AS imei_norm, t.imsi COLLATE "C" AS imsi, bit_or(1 << t.operator_id) AS operators
+  FROM v_triplet t WHERE ${inWindow('t')}
+  GROUP BY 1, 2 ORDER BY 1, 2
+  OFFSET 0 -- IMSIs are checked on distinct pairs, not on every row; sorted, IMEIs aggregate as they stream
+)
+SELECT imei_norm,
+       jsonb_build_object('distinct_imsis', count(*), 'imsis', to_jsonb((array_agg(imsi ORDER BY imsi))[1:${MAX_LISTED}]),
+                          'operators', ${operatorCodes('bit_or(operators)')}, 'window', ${WINDOW_JSON}) AS evidence
+FROM pairs t WHERE ${isImsi('t.imsi')} AND ${f.condition}
+GROUP BY imei_norm`,
+        values: [...windowValues(w), ...f.values],
+      };
+    },
+  });
+}
