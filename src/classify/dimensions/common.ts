@@ -7,8 +7,11 @@
  * with a CASE instead of a function call per row, and partitions outside the window are never read.
  *
  * Performance notes (PostgreSQL, a million subscribers): keys are grouped `COLLATE "C"` (byte
- * order sorts several times faster than a locale's), identifiers are checked after grouping (on
- * distinct values, not on every row), and evidence is built only for the IMEIs that match.
+ * order sorts faster than a locale's) and returned in the database's collation (so the engine's
+ * joins on them can use its indexes); identifiers are checked after grouping (on distinct values,
+ * not on every row); aggregation levels share one sort and stream; evidence is built only for the
+ * IMEIs that match; and no query joins two aggregates whose sizes the planner cannot estimate
+ * (HAVING results), which can end in a nested loop over millions of rows.
  */
 import { z } from 'zod';
 import { daysBefore, lookbackWindow, type Dimension, type DimensionContext } from '../dimension.ts';
@@ -52,7 +55,7 @@ const periodMonths = z.number().int().min(1).max(120);
 
 /**
  * A DIRBS period: `period_days` or `period_months`, not both; `period_days: 30` when neither is
- * given. `extra` are the dimension's other parameters; `check` may add rules across them.
+ * given. `extra` are the dimension's other parameters.
  */
 export function withPeriod<S extends z.ZodRawShape>(extra: S) {
   return z

@@ -34,7 +34,7 @@ export function dailyAverageSql(q: DailyAverageQuery): SqlQuery {
   const daysSeen = months.map((_, k) => `obs_bit_count(coalesce(bit_or(m${k}), 0))`).join(' + ');
   return {
     text: `
-SELECT imei_norm,
+SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('days_seen', ${daysSeen}, '${q.what}_days', sum(sub_days),
                           'average', round(sum(sub_days)::numeric / (${daysSeen}), 2),
                           'threshold', $8::numeric, 'min_seen_days', $7::int, 'distinct_${q.what}s', count(*), 'window', ${WINDOW_JSON},

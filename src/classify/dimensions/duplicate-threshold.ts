@@ -18,7 +18,7 @@ export const duplicateThreshold = defineDimension({
     // evidence is built for the matching IMEIs only (the select list is computed after HAVING).
     return {
       text: `
-SELECT imei_norm,
+SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('distinct_${col}s', count(*), 'threshold', $7::int, 'window', ${WINDOW_JSON},
                           '${col}s', (SELECT to_jsonb((array_agg(x ORDER BY x))[1:${MAX_LISTED}]) FROM unnest(array_agg(sub)) AS x),
                           'operators', ${operatorCodes('bit_or(operators)')}) AS evidence

@@ -56,7 +56,7 @@ monthly AS (
                                        'day', month + obs_bit_count((bits & -bits) - 1)) ORDER BY km DESC, cell_a, cell_b))[1] AS worst
   FROM far GROUP BY imei_norm, month
 )
-SELECT imei_norm,
+SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('conflict_days', sum(days), 'min_conflict_days', $8::int, 'min_distance_km', $7::float8, 'window', ${WINDOW_JSON},
                           'worst', (array_agg(worst ORDER BY km DESC, month))[1]) AS evidence
 FROM monthly GROUP BY imei_norm HAVING sum(days) >= $8::int`,

@@ -52,7 +52,7 @@ numbers AS (
 steps AS (
   SELECT *, n - lag(n) OVER (PARTITION BY imei_norm ORDER BY n) AS step FROM numbers
 )
-SELECT imei_norm,
+SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('operator', ${operatorCodes('operators')} -> 0, 'days_seen', days_seen, 'msisdn_days', msisdn_days,
                           'average_msisdns_per_day', round(msisdn_days::numeric / days_seen, 2), 'num_msisdns', $7::int,
                           'distinct_msisdns', count(*), 'step', min(step), 'window', ${WINDOW_JSON},

@@ -37,7 +37,7 @@ WITH pairs AS (
   GROUP BY 1, 2 ORDER BY 1, 2
   OFFSET 0 -- IMSIs are checked on distinct pairs, not on every row; sorted, IMEIs aggregate as they stream
 )
-SELECT imei_norm,
+SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('distinct_imsis', count(*), 'imsis', to_jsonb((array_agg(imsi ORDER BY imsi))[1:${MAX_LISTED}]),
                           'operators', ${operatorCodes('bit_or(operators)')}, 'window', ${WINDOW_JSON}) AS evidence
 FROM pairs t WHERE ${isImsi('t.imsi')} AND ${f.condition}
