@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { CountryProfile } from '../../src/config/profile.ts';
 import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 import { importList, type ImportOptions, type ImportReport } from '../../src/reference/importer.ts';
@@ -10,6 +10,7 @@ import { listSpec, type ListKind } from '../../src/reference/lists.ts';
 import { listAsOf } from '../../src/reference/queries.ts';
 import type { Db } from '../../src/store/db.ts';
 import { demoProfile } from '../helpers/store.ts';
+import { makeZip } from '../io/zip.ts';
 
 export { ENGINE, freshDb, demoProfile } from '../helpers/store.ts';
 
@@ -92,61 +93,7 @@ export async function currentKeys(db: Db, kind: ListKind): Promise<string[]> {
 
 export const gz = (content: string | Buffer): Buffer => gzipSync(typeof content === 'string' ? Buffer.from(content) : content);
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A zip archive holding the given files (deflated), written without any external tool. */
+/** A zip archive holding the given files (deflated). */
 export function zip(files: Record<string, string>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, text] of Object.entries(files)) {
-    const raw = Buffer.from(text);
-    const data = deflateRawSync(raw);
-    const fname = Buffer.from(name);
-    const crc = crc32(raw);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(0, 10);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(fname.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(0, 12);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(fname.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, fname, data);
-    centrals.push(central, fname);
-    offset += local.length + fname.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  return makeZip(Object.entries(files).map(([name, data]) => ({ name, data, method: 'deflate' })));
 }
