@@ -104,7 +104,7 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
         const history = await volumeHistory(tx, opId, period.start, opts.profile.observations.volume_history_days);
         report.gates = evaluateGates(c, opts.profile, history, disabled, { start: period.start, end: Math.min(period.end, todayNumber(opts.today)) });
         if (report.gates.some((g) => !g.passed)) throw new GateRefusal();
-        await tx.exec('ANALYZE obs_stage');
+        // no ANALYZE of the stage: its merges are plain aggregates, and its statistics cost 0.1-0.15 s
         const partitions = await ensurePartitions(tx);
         const merged = await mergeStage(tx, opId, drains > 1);
         // Fresh statistics for the classification's plans (PGlite has no autovacuum; a server's
@@ -187,16 +187,24 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
   // With a single drain every staged entry is already unique; after several, merge them first.
   const group = (keys: string) => (partial ? `GROUP BY ${keys}` : '');
   const agg = (fn: string, col: string) => (partial ? `${fn}(${col})` : col);
+  // An operator's first data for these months cannot conflict with anything stored: a plain
+  // insert then skips the per-row conflict check (10 M rows: 1.44 s -> about 0.9 s).
+  const { rows: earlier } = await tx.query(
+    `SELECT 1 FROM obs_import i, (SELECT min(month) AS lo, max(month) AS hi FROM obs_stage WHERE kind = 't') m
+     WHERE i.operator_id = $1 AND i.period_end >= ${D} + m.lo AND i.period_start < (${D} + m.hi) + interval '1 month' LIMIT 1`,
+    [opId],
+  );
+  const upsert = `ON CONFLICT (imei_norm, month, operator_id, imsi, msisdn) DO UPDATE SET
+       first_seen = least(o.first_seen, excluded.first_seen),
+       last_seen = greatest(o.last_seen, excluded.last_seen),
+       date_bitmask = o.date_bitmask | excluded.date_bitmask
+     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen OR (o.date_bitmask | excluded.date_bitmask) <> o.date_bitmask`;
   await tx.query(
     `INSERT INTO obs_triplet AS o (month, imei_norm, imsi, msisdn, operator_id, first_seen, last_seen, date_bitmask)
      SELECT ${D} + month, imei_norm, imsi, msisdn, $1, ${D} + ${agg('min', 'first_day')}, ${D} + ${agg('max', 'last_day')}, ${agg('bit_or', 'date_bits')}
      FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}
      ORDER BY imei_norm, month, imsi, msisdn -- index order: about twice as fast as hash-table order
-     ON CONFLICT (imei_norm, month, operator_id, imsi, msisdn) DO UPDATE SET
-       first_seen = least(o.first_seen, excluded.first_seen),
-       last_seen = greatest(o.last_seen, excluded.last_seen),
-       date_bitmask = o.date_bitmask | excluded.date_bitmask
-     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen OR (o.date_bitmask | excluded.date_bitmask) <> o.date_bitmask`,
+     ${earlier.length ? upsert : ''}`,
     [opId],
   );
   const i = await tx.query<{ n: number }>(

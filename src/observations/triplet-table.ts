@@ -1,7 +1,7 @@
 /**
  * An open-addressing hash table of (IMEI, IMSI, MSISDN) triplets for one month, keyed by the
  * three identifiers as numbers (each at most 15 digits, so exact in a double) and holding first
- * day, last day, day-of-month bitmask and RAT bitmask in typed arrays.
+ * day, last day, day-of-month bitmask and RAT bitmask in one typed array.
  *
  * It replaces a `Map` keyed by a joined string on the hottest path of ingestion: no string to
  * build and hash per row, no object per entry, nothing for the garbage collector
@@ -9,32 +9,29 @@
  */
 export const NO_VALUE = -1;
 
+/** Slot layout: 8 doubles (one 64-byte cache line), so a probe touches one line, not eight arrays. */
+const STRIDE = 8;
+const K1 = 0;
+const K2 = 1;
+const K3 = 2;
+const FIRST = 3;
+const LAST = 4;
+const BITS = 5;
+const RAT = 6;
+const USED = 7;
+
 export class TripletTable {
   readonly capacity: number;
   private readonly mask: number;
   private readonly limit: number;
-  private readonly k1: Float64Array;
-  private readonly k2: Float64Array;
-  private readonly k3: Float64Array;
-  private readonly first: Int32Array;
-  private readonly last: Int32Array;
-  private readonly bits: Int32Array;
-  private readonly rat: Int32Array;
-  private readonly used: Uint8Array;
+  private readonly slots: Float64Array;
   size = 0;
 
   constructor(capacityLog2 = 20, maxLoad = 0.7) {
     this.capacity = 1 << capacityLog2;
     this.mask = this.capacity - 1;
     this.limit = Math.floor(this.capacity * maxLoad);
-    this.k1 = new Float64Array(this.capacity);
-    this.k2 = new Float64Array(this.capacity);
-    this.k3 = new Float64Array(this.capacity);
-    this.first = new Int32Array(this.capacity);
-    this.last = new Int32Array(this.capacity);
-    this.bits = new Int32Array(this.capacity);
-    this.rat = new Int32Array(this.capacity);
-    this.used = new Uint8Array(this.capacity);
+    this.slots = new Float64Array(this.capacity * STRIDE);
   }
 
   full(): boolean {
@@ -42,25 +39,28 @@ export class TripletTable {
   }
 
   add(imei: number, imsi: number, msisdn: number, day: number, bit: number, rat: number): void {
+    const s = this.slots;
     let i = (mix(imei) ^ Math.imul(mix(imsi), 0x27d4eb2d) ^ Math.imul(mix(msisdn), 0x165667b1)) & this.mask;
-    while (this.used[i]) {
-      if (this.k1[i] === imei && this.k2[i] === imsi && this.k3[i] === msisdn) {
-        if (day < this.first[i]) this.first[i] = day;
-        if (day > this.last[i]) this.last[i] = day;
-        this.bits[i] |= bit;
-        this.rat[i] |= rat;
+    let o = i * STRIDE;
+    while (s[o + USED] !== 0) {
+      if (s[o + K1] === imei && s[o + K2] === imsi && s[o + K3] === msisdn) {
+        if (day < s[o + FIRST]) s[o + FIRST] = day;
+        if (day > s[o + LAST]) s[o + LAST] = day;
+        s[o + BITS] = s[o + BITS] | bit;
+        s[o + RAT] = s[o + RAT] | rat;
         return;
       }
       i = (i + 1) & this.mask;
+      o = i * STRIDE;
     }
-    this.used[i] = 1;
-    this.k1[i] = imei;
-    this.k2[i] = imsi;
-    this.k3[i] = msisdn;
-    this.first[i] = day;
-    this.last[i] = day;
-    this.bits[i] = bit;
-    this.rat[i] = rat;
+    s[o + USED] = 1;
+    s[o + K1] = imei;
+    s[o + K2] = imsi;
+    s[o + K3] = msisdn;
+    s[o + FIRST] = day;
+    s[o + LAST] = day;
+    s[o + BITS] = bit;
+    s[o + RAT] = rat;
     this.size++;
   }
 
@@ -71,11 +71,13 @@ export class TripletTable {
 
   /** Visit the entries in slots [from, to) and remove them (drain a table range by range). */
   drainRange(from: number, to: number, visit: (imei: number, imsi: number, msisdn: number, first: number, last: number, bits: number, rat: number) => void): void {
+    const s = this.slots;
     const end = Math.min(to, this.capacity);
     for (let i = from; i < end; i++) {
-      if (!this.used[i]) continue;
-      visit(this.k1[i], this.k2[i], this.k3[i], this.first[i], this.last[i], this.bits[i], this.rat[i]);
-      this.used[i] = 0;
+      const o = i * STRIDE;
+      if (s[o + USED] === 0) continue;
+      visit(s[o + K1], s[o + K2], s[o + K3], s[o + FIRST], s[o + LAST], s[o + BITS] | 0, s[o + RAT]);
+      s[o + USED] = 0;
       this.size--;
     }
   }
