@@ -3,7 +3,7 @@
  * CRLF or LF, an optional BOM, RFC 4180 quoting (with quoted newlines), strict UTF-8.
  *
  * Purpose-built rather than a library because it sits on the hot path of every import: on a
- * 9-column registration list it reads about 4x faster than csv-parse (bench/csv-reader.ts keeps the
+ * 9-column registration list it reads about 2.5x faster than csv-parse (bench/csv-reader.ts keeps the
  * measurement). Unquoted lines, nearly all of them, are split natively; only lines holding a
  * quote take the slow path.
  *

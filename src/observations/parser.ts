@@ -5,7 +5,7 @@
  * Purpose-built for the hot path of national ingestion (bench/ingest): bytes are read as latin1
  * (one char per byte, no UTF-8 decoding) when a chunk is ASCII, as nearly all are; UTF-8 validity is checked
  * natively per chunk, and a row costs one `split`. csv-parse reads the same files at roughly a
- * quarter of this rate (bench/csv-reader.ts).
+ * quarter of this rate (bench/ingest).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
