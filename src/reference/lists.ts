@@ -251,10 +251,6 @@ export function listSpec(kind: ListKind, opts: SpecOptions = {}): ListSpec {
   return spec;
 }
 
-export function allSpecs(): ListSpec[] {
-  return LIST_KINDS.map((k) => SPECS[k]);
-}
-
 /** Every stored column of a list: key, then values. */
 export function storedColumns(spec: ListSpec): Column[] {
   return [...spec.key, ...spec.values];
