@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
 import { daysBefore } from './dimension.ts';
 import { MatchBuilder } from './matches.ts';
@@ -102,8 +102,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
   };
   try {
     await db.transaction(async (tx) => {
-      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', ['ceir:classify']);
-      if (!lock.rows[0].ok) throw new CeirError('CEIR_ERR_BUSY', 'another classification run is in progress');
+      if (!(await advisoryLock(tx, 'ceir:classify', false))) throw new CeirError('CEIR_ERR_BUSY', 'another classification run is in progress');
       // Dimension queries chain CTEs whose row counts the planner cannot estimate; a nested loop
       // chosen on an estimate of 1 row made transient_imei take 40 s instead of 0.1 s on 5 000
       // IMEIs. Set-based analytics want hash and merge joins: nested loops are off for the run.

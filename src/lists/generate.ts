@@ -10,7 +10,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 import { BASE_DELTA_TABLE, buildBaseDelta } from './base.ts';
 import { buildContent } from './build.ts';
 import { applyChainDelta, storeChainDelta, zeroChanges, type ListName } from './delta.ts';
@@ -111,8 +111,7 @@ export async function generateLists(db: Db, opts: GenerateListsOptions): Promise
   const partial: { dir: string | null } = { dir: null };
   try {
     const report = await db.transaction(async (tx): Promise<ListsReport> => {
-      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', ['ceir:lists']);
-      if (!lock.rows[0].ok) throw new CeirError('CEIR_ERR_BUSY', 'another list run is in progress');
+      if (!(await advisoryLock(tx, 'ceir:lists', false))) throw new CeirError('CEIR_ERR_BUSY', 'another list run is in progress');
       // Sorts and hashes over whole lists: spilling to disk at the 4 MB default tripled the time of
       // the reasons aggregation over 1 M states (2.9 s → 0.6 s with this). PostgreSQL server only:
       // PGlite's memory is the WebAssembly heap.

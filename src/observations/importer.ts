@@ -12,7 +12,7 @@ import type { CountryProfile, Operator } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
 import { InputError, type InputProblem } from '../io/input-error.ts';
 import { openInput } from '../io/open-input.ts';
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 import { Aggregator, STAGE_COLUMNS, STAGE_TABLE } from './aggregate.ts';
 import { isoDay, todayNumber } from './days.ts';
 import { periodFromFileName } from './file-name.ts';
@@ -73,7 +73,7 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
     report.packing = input.packing;
     try {
       await db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ceir:observations:${operator.id}`]);
+        await advisoryLock(tx, `ceir:observations:${operator.id}`);
         const opId = await operatorId(tx, operator.id);
         await tx.exec(STAGE_TABLE);
         const agg = new Aggregator(opts.maxAggregateEntries);

@@ -1,13 +1,13 @@
 /** Stable small ids for operators (bit positions of `obs_imei.operator_bitmask`). */
 import { CeirError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 
 export async function operatorId(db: Db, code: string): Promise<number> {
   const found = await db.query<{ id: number }>('SELECT id FROM obs_operator WHERE code = $1', [code]);
   if (found.rows.length) return found.rows[0].id;
   // Two operators' first imports at once would both take max(id) + 1: the second failed on the
   // primary key. Serialise new ids (until the caller's transaction ends), then look again.
-  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ceir:observations:operator-ids']);
+  await advisoryLock(db, 'ceir:observations:operator-ids');
   const again = await db.query<{ id: number }>('SELECT id FROM obs_operator WHERE code = $1', [code]);
   if (again.rows.length) return again.rows[0].id;
   const { rows } = await db.query<{ id: number }>(

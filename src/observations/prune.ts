@@ -3,7 +3,7 @@
  * period is removed by dropping whole monthly partitions; IMEI-level facts stay. Every prune is
  * recorded with what it removed.
  */
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 
 export interface PruneReport {
   months_kept: number;
@@ -23,7 +23,7 @@ export function pruneCutoff(months: number, now = new Date()): string {
 export async function prune(db: Db, months: number, now = new Date()): Promise<PruneReport> {
   const cutoff = pruneCutoff(months, now);
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['ceir:observations:prune']);
+    await advisoryLock(tx, 'ceir:observations:prune');
     const partitions: string[] = [];
     let removed = 0;
     for (const parent of PARTITIONED) {

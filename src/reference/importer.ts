@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { CountryProfile } from '../config/profile.ts';
 import { InputError, type InputProblem } from '../io/input-error.ts';
 import { openInput } from '../io/open-input.ts';
-import type { Db } from '../store/db.ts';
+import { advisoryLock, type Db } from '../store/db.ts';
 import { listSpec, storedColumns, type ListKind, type ListSpec } from './lists.ts';
 import { keyConstraint } from './schema.ts';
 import { stageColumns, stageRows, type StageProgress, type StageState } from './stage.ts';
@@ -74,7 +74,7 @@ export async function importList(db: Db, opts: ImportOptions): Promise<ImportRep
     report.packing = input.packing;
     try {
       await db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ceir:reference:${spec.kind}`]);
+        await advisoryLock(tx, `ceir:reference:${spec.kind}`);
         const at = opts.at ?? new Date();
         await checkEffectiveTime(tx, spec, file, at);
         await createStage(tx, spec);

@@ -40,3 +40,18 @@ export function ident(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad SQL identifier ${name}`);
   return name;
 }
+
+/**
+ * Take a transaction-scoped advisory lock named `name`, scoped to the current schema: several
+ * installations (or test runs) sharing one server in different schemas never block each other.
+ * With `wait` false, returns whether the lock was free instead of waiting for it.
+ */
+export async function advisoryLock(tx: Db, name: string, wait = true): Promise<boolean> {
+  const key = "hashtext(current_schema() || ':' || $1)";
+  if (wait) {
+    await tx.query(`SELECT pg_advisory_xact_lock(${key})`, [name]);
+    return true;
+  }
+  const { rows } = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${key}) AS ok`, [name]);
+  return rows[0].ok;
+}

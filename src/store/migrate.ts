@@ -3,7 +3,7 @@
  * `src/migrations.ts` orders them. A database that is newer than the code is refused.
  */
 import { CeirError } from '../errors.ts';
-import type { Db } from './db.ts';
+import { advisoryLock, type Db } from './db.ts';
 
 export interface Migration {
   readonly version: number;
@@ -18,7 +18,6 @@ export interface SchemaStatus {
   pending: { version: number; name: string }[];
 }
 
-const LOCK_KEY = 7_331_001; // advisory lock id for schema changes
 
 function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
@@ -54,7 +53,7 @@ export async function migrate(db: Db, migrations: readonly Migration[]): Promise
   checkOrder(migrations);
   await ensureTable(db);
   await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await advisoryLock(tx, 'ceir:migrate');
     const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM ceir_schema');
     const current = rows[0]?.v ?? 0;
     if (current > migrations.length) {
