@@ -1,6 +1,7 @@
 /** `ceir db migrate|status`: the schema version of the store. */
 import type { Command } from 'commander';
 import { MIGRATIONS } from '../migrations.ts';
+import type { Db } from '../store/db.ts';
 import { migrate, schemaStatus, type SchemaStatus } from '../store/migrate.ts';
 import { describeStore, openDb, printJson, type GlobalOptions } from './context.ts';
 
@@ -13,30 +14,17 @@ function formatStatus(s: SchemaStatus, where: string): string {
 
 export function registerDb(program: Command, globals: () => GlobalOptions): void {
   const db = program.command('db').description('database schema');
-  db.command('migrate')
-    .description('apply pending migrations')
-    .action(async () => {
-      const g = globals();
-      const store = await openDb(g, false);
-      try {
-        const s = await migrate(store, MIGRATIONS);
-        if (g.json) printJson(s);
-        else process.stdout.write(`${formatStatus(s, describeStore(g))}\n`);
-      } finally {
-        await store.close();
-      }
-    });
-  db.command('status')
-    .description('show applied and pending migrations')
-    .action(async () => {
-      const g = globals();
-      const store = await openDb(g, false);
-      try {
-        const s = await schemaStatus(store, MIGRATIONS);
-        if (g.json) printJson(s);
-        else process.stdout.write(`${formatStatus(s, describeStore(g))}\n`);
-      } finally {
-        await store.close();
-      }
-    });
+  const show = (step: (store: Db) => Promise<SchemaStatus>) => async () => {
+    const g = globals();
+    const store = await openDb(g, false);
+    try {
+      const s = await step(store);
+      if (g.json) printJson(s);
+      else process.stdout.write(`${formatStatus(s, describeStore(g))}\n`);
+    } finally {
+      await store.close();
+    }
+  };
+  db.command('migrate').description('apply pending migrations').action(show((store) => migrate(store, MIGRATIONS)));
+  db.command('status').description('show applied and pending migrations').action(show((store) => schemaStatus(store, MIGRATIONS)));
 }

@@ -81,12 +81,13 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
         const counts = emptyCounts();
         let drains = 0;
         async function* staged(): AsyncGenerator<string> {
-          const chunks = parseObservationChunks(progressStream(input, opts), {
+          const chunks = parseObservationChunks(input.stream, {
             file, period, today: todayNumber(opts.today), profile: opts.profile, operator,
             maxLineBytes: opts.profile.imports.max_line_bytes,
             onRow: (o) => agg.add(o),
           }, counts);
           for await (const _ of chunks) {
+            opts.onProgress?.({ bytes: input.bytesRead(), total: input.size, rows: counts.rows });
             if (!agg.full()) continue;
             drains++;
             yield* agg.drainChunks();
@@ -140,16 +141,6 @@ export function findOperator(profile: CountryProfile, id: string): Operator {
   const op = profile.operators.find((o) => o.id === id);
   if (!op) throw new CeirError('CEIR_ERR_USAGE', `unknown operator "${id}"; the country profile has: ${profile.operators.map((o) => o.id).join(', ')}`);
   return op;
-}
-
-function progressStream(input: Awaited<ReturnType<typeof openInput>>, opts: ObservationImportOptions) {
-  if (!opts.onProgress) return input.stream;
-  let rows = 0;
-  input.stream.on('data', (c: Buffer) => {
-    for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) rows++;
-    opts.onProgress!({ bytes: input.bytesRead(), total: input.size, rows });
-  });
-  return input.stream;
 }
 
 async function volumeHistory(tx: Db, opId: number, start: number, days: number): Promise<VolumeHistory | null> {
