@@ -4,7 +4,12 @@
  *   <version>/blocklist/   blacklist.csv, blacklist_delta.csv, blocklist.zip, manifest.json, manifest.jws
  *   <version>/<operator>/  notifications.csv, notifications_delta.csv, exceptions.csv,
  *                          exceptions_delta.csv, <operator>.zip, manifest.json, manifest.jws
+ *   <version>/eir/         monitored_imeis.csv, known_imeis.csv, known_tacs.csv, eir.zip,
+ *                          manifest.json, manifest.jws
  *
+ * The `eir` folder is what an equipment identity register needs beyond the lists (DOMAIN §7):
+ * the monitored IMEIs (answered GREYLISTED) and, for a restrictive policy, the IMEIs and TACs it
+ * knows (registered IMEIs; TACs of the device types the profile exempts from registration).
  * Full CSVs have DIRBS's headers; deltas add a trailing `change_type`. The zip holds the folder's
  * CSVs; the manifest lists each CSV's SHA-256 and data rows and the zip's SHA-256, and is signed
  * as a compact JWS (EdDSA). The block list is one folder shared by every operator rather than a
@@ -21,6 +26,7 @@ import { pages } from './pages.ts';
 import { zipFiles } from './zip.ts';
 
 export const BLOCKLIST_FOLDER = 'blocklist';
+export const EIR_FOLDER = 'eir';
 
 export interface Manifest {
   version: number;
@@ -54,6 +60,8 @@ export interface FileContext {
   country: string;
   operators: string[];
   checkDigit: boolean;
+  /** Device types exempted from registration (their TACs are known to a restrictive EIR). */
+  exemptedDeviceTypes: string[];
   delta: DeltaSource;
   key: SigningKey;
 }
@@ -152,6 +160,26 @@ async function finishFolder(ctx: FileContext, name: string, folder: string, oper
   return manifest;
 }
 
+const EIR_FILES = [
+  { name: 'monitored_imeis.csv', header: ['imei'], select: 'imei_norm', from: 'v_monitoring', where: 'true', key: 'imei_norm' },
+  { name: 'known_imeis.csv', header: ['imei'], select: 'imei_norm', from: 'v_registration', where: 'registered', key: 'imei_norm' },
+  { name: 'known_tacs.csv', header: ['tac'], select: 'tac', from: 'v_gsma_tac', where: 'device_type = ANY($1::text[])', key: 'tac' },
+];
+
+/** The EIR's reference sets, full at every version (they are not lists with deltas). */
+async function writeEirFolder(db: Db, ctx: FileContext, folder: string): Promise<{ name: string; w: Written }[]> {
+  const out: { name: string; w: Written }[] = [];
+  for (const f of EIR_FILES) {
+    const csv = new CsvFile(join(folder, f.name), f.header);
+    const params = f.where.includes('$1') ? [ctx.exemptedDeviceTypes] : [];
+    for await (const page of pages<Record<string, string>>(db, { select: f.select, from: f.from, where: f.where, params, keys: [f.key] })) {
+      await csv.write(page.map((r) => [f.key === 'tac' ? r.tac : outputImei(r.imei_norm, ctx.checkDigit)]));
+    }
+    out.push({ name: f.name, w: { file: await csv.close() } });
+  }
+  return out;
+}
+
 /** Write every folder of the version; returns the manifests by folder name. */
 export async function writeVersionFiles(db: Db, ctx: FileContext): Promise<Record<string, Manifest>> {
   const blockFolder = join(ctx.dir, BLOCKLIST_FOLDER);
@@ -168,6 +196,9 @@ export async function writeVersionFiles(db: Db, ctx: FileContext): Promise<Recor
   }
   const out: Record<string, Manifest> = {};
   out[BLOCKLIST_FOLDER] = await finishFolder(ctx, BLOCKLIST_FOLDER, blockFolder, null, written.get(BLOCKLIST_FOLDER)!);
+  const eirFolder = join(ctx.dir, EIR_FOLDER);
+  await mkdir(eirFolder, { recursive: true });
+  out[EIR_FOLDER] = await finishFolder(ctx, EIR_FOLDER, eirFolder, null, await writeEirFolder(db, ctx, eirFolder));
   for (const [op, folder] of opFolders) out[op] = await finishFolder(ctx, op, folder, op, written.get(op)!);
   return out;
 }

@@ -14,7 +14,7 @@ import { advisoryLock, type Db } from '../store/db.ts';
 import { BASE_DELTA_TABLE, buildBaseDelta } from './base.ts';
 import { buildContent } from './build.ts';
 import { applyChainDelta, storeChainDelta, zeroChanges, type ListName } from './delta.ts';
-import { BLOCKLIST_FOLDER, writeVersionFiles, type DeltaSource, type Manifest } from './files.ts';
+import { BLOCKLIST_FOLDER, EIR_FOLDER, writeVersionFiles, type DeltaSource, type Manifest } from './files.ts';
 import type { SigningKey } from './keys.ts';
 
 export interface GenerateListsOptions {
@@ -104,7 +104,9 @@ export async function generateLists(db: Db, opts: GenerateListsOptions): Promise
   if (opts.listDate && !/^\d{4}-\d{2}-\d{2}$/.test(opts.listDate)) throw new CeirError('CEIR_ERR_USAGE', `list date "${opts.listDate}" is not YYYY-MM-DD`);
   if (opts.out && !opts.key) throw new Error('generateLists: writing files needs a signing key');
   const operators = opts.profile.operators.map((o) => o.id);
-  if (operators.includes(BLOCKLIST_FOLDER)) throw new CeirError('CEIR_ERR_CONFIG_INVALID', `an operator cannot be called "${BLOCKLIST_FOLDER}": that is the block list's folder`);
+  for (const reserved of [BLOCKLIST_FOLDER, EIR_FOLDER]) {
+    if (operators.includes(reserved)) throw new CeirError('CEIR_ERR_CONFIG_INVALID', `an operator cannot be called "${reserved}": that is a folder of every list version`);
+  }
   const createdAt = opts.now ?? new Date();
   const { signing_key_file: _key, ...options } = opts.profile.lists;
   // Set inside the transaction: the hidden folder being written.
@@ -145,7 +147,7 @@ export async function generateLists(db: Db, opts: GenerateListsOptions): Promise
         await rm(partial.dir, { recursive: true, force: true });
         manifests = await writeVersionFiles(tx, {
           dir: partial.dir, version, baseVersion: base, listDate, createdAt, country: opts.profile.country.name, operators,
-          checkDigit: opts.profile.lists.generate_check_digit, delta, key: opts.key!,
+          checkDigit: opts.profile.lists.generate_check_digit, exemptedDeviceTypes: opts.profile.exempted_device_types, delta, key: opts.key!,
         });
       }
       await tx.query('UPDATE lst_version SET counts = $2, manifest = $3 WHERE id = $1', [version, JSON.stringify(counts), manifests && JSON.stringify(manifests)]);

@@ -52,9 +52,19 @@ test(`[${ENGINE}] list files: DIRBS headers, zips, signed manifests, verificatio
     await t.test('one folder for the block list, one per operator, nothing left half-written', () => {
       assert.equal(r.out, v);
       assert.deepEqual(readdirSync(out), ['1']);
-      assert.deepEqual(readdirSync(v).sort(), ['alpha', 'beta', 'blocklist', 'gamma']);
+      assert.deepEqual(readdirSync(v).sort(), ['alpha', 'beta', 'blocklist', 'eir', 'gamma']);
       assert.deepEqual(readdirSync(join(v, 'blocklist')).sort(), ['blacklist.csv', 'blacklist_delta.csv', 'blocklist.zip', 'manifest.json', 'manifest.jws']);
       assert.deepEqual(readdirSync(join(v, 'alpha')).sort(), OPERATOR_FILES);
+      assert.deepEqual(readdirSync(join(v, 'eir')).sort(), ['eir.zip', 'known_imeis.csv', 'known_tacs.csv', 'manifest.json', 'manifest.jws', 'monitored_imeis.csv']);
+    });
+
+    await t.test('the EIR folder: monitored IMEIs, registered IMEIs, TACs of exempted device types', () => {
+      assert.deepEqual(lines(join(v, 'eir', 'monitored_imeis.csv')), ['imei', K[11]]);
+      assert.deepEqual(lines(join(v, 'eir', 'known_imeis.csv')), ['imei', K[12]], 'a provisional registration is not known');
+      assert.deepEqual(lines(join(v, 'eir', 'known_tacs.csv')), ['tac', '86000001']);
+      const em = JSON.parse(readFileSync(join(v, 'eir', 'manifest.json'), 'utf8')) as Manifest;
+      assert.equal(em.operator, null);
+      assert.deepEqual(em.counts, { monitored_imeis: 1, known_imeis: 1, known_tacs: 1 });
     });
 
     await t.test('CSVs with DIRBS\'s headers, block dates YYYYMMDD, deltas with change_type', () => {
@@ -111,7 +121,7 @@ test(`[${ENGINE}] list files: DIRBS headers, zips, signed manifests, verificatio
       assert.ok(Buffer.from(p, 'base64url').equals(readFileSync(join(v, 'beta', 'manifest.json'))));
       const ok = await verifyListDir(v, key.publicKey);
       assert.equal(ok.ok, true, JSON.stringify(ok.folders.flatMap((f) => f.problems)));
-      assert.deepEqual(ok.folders.map((f) => [f.folder, f.files_checked]), [['alpha', 5], ['beta', 5], ['blocklist', 3], ['gamma', 5]]);
+      assert.deepEqual(ok.folders.map((f) => [f.folder, f.files_checked]), [['alpha', 5], ['beta', 5], ['blocklist', 3], ['eir', 4], ['gamma', 5]]);
       assert.equal((await verifyListDir(join(v, 'gamma'), key.publicKey)).folders[0].operator, 'gamma');
     });
 

@@ -89,6 +89,19 @@ export async function buildCountry(db: Db, dir: string): Promise<void> {
   ]);
   await reference(db, dir, 'golden_list', ['golden_imei', K[7], K[8]]);
   await reference(db, dir, 'barred_list', ['imei', K[18]]);
+  // What an EIR needs beyond the lists: monitored IMEIs; registered IMEIs (a provisional one is
+  // not known); TACs of device types exempted from registration (the demo exempts Module).
+  await reference(db, dir, 'monitoring_list', ['imei', K[11]]);
+  await reference(db, dir, 'registration_list', [
+    'approved_imei,make,model,status,model_number,brand_name,device_type,radio_interface,device_id',
+    `${K[12]},Acme,A1,,,,,,`,
+    `${K[13]},Acme,A1,pending,,,,,`,
+  ]);
+  await reference(db, dir, 'gsma_tac', [
+    'TAC|Manufacturer|Model Name|Bands|Allocation Date|Device Type',
+    '35209900|Acme|A1|LTE FDD BAND 3|01-Jan-2020|Smartphone',
+    '86000001|Acme|M1|LTE FDD BAND 3|01-Jan-2020|Module',
+  ]);
   await classifyFixture(db, L, STATES);
 }
 
