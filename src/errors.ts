@@ -18,9 +18,11 @@ export const ERRORS = {
   CEIR_ERR_INPUT_REFUSED: { status: 422, exit: EXIT.refused, title: 'Input refused' },
   CEIR_ERR_INVALID_IMEI: { status: 400, exit: EXIT.usage, title: 'Invalid IMEI' },
   CEIR_ERR_INVALID_TAC: { status: 400, exit: EXIT.usage, title: 'Invalid TAC' },
+  CEIR_ERR_UNAUTHORIZED: { status: 401, exit: EXIT.failure, title: 'Not authorised' },
   CEIR_ERR_NOT_FOUND: { status: 404, exit: EXIT.failure, title: 'Not found' },
   CEIR_ERR_DB_TOO_NEW: { status: 500, exit: EXIT.failure, title: 'Database is newer than this code' },
   CEIR_ERR_BUSY: { status: 409, exit: EXIT.failure, title: 'Another job holds the lock' },
+  CEIR_ERR_LISTS_REFUSED: { status: 502, exit: EXIT.refused, title: 'List version refused' },
   CEIR_ERR_INTERNAL: { status: 500, exit: EXIT.failure, title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -9,12 +9,15 @@ import { imeiClassification } from '../classify/explain.ts';
 import { listMembership } from '../lists/queries.ts';
 import { imeiStatus, tacInfo } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
+import { registerListsRoutes, type ListsRoutesOptions } from './lists-routes.ts';
 import { imeiSchema, problemSchema, tacSchema } from './schemas.ts';
 
 export interface ApiDeps {
   db: Db;
   profile: CountryProfile;
   logger?: boolean;
+  /** Serve the list versions of this folder at `/v1/lists…`. */
+  lists?: ListsRoutesOptions;
 }
 
 const problemResponses = { 400: problemSchema, 404: problemSchema, 500: problemSchema };
@@ -77,6 +80,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       };
     },
   );
+
+  if (deps.lists) registerListsRoutes(app, deps.lists);
 
   await app.ready();
   return app;

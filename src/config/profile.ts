@@ -21,6 +21,42 @@ const operatorSchema = z
   })
   .strict();
 
+/** The EIR node (`ceir eir`, DOMAIN §7). File paths are relative to the profile file. */
+const eirSchema = z
+  .object({
+    policy: z.enum(['permissive', 'restrictive']).default('permissive'),
+    /** The answer for equipment a restrictive node does not know: UNKNOWN is 404 / S13 5422. */
+    unknown_answer: z.enum(['UNKNOWN', 'GREYLISTED', 'WHITELISTED', 'BLACKLISTED']).default('UNKNOWN'),
+    /** Only these operators' notifications and exceptions (an operator's own EIR); default all. */
+    operators: z.array(z.string().min(1)).optional(),
+    poll_seconds: z.number().int().min(1).max(86400).default(60),
+    /** Record every check for ingestion (`ceir eir --no-record` turns it off). */
+    record: z.boolean().default(true),
+    diameter: z
+      .object({
+        origin_host: z.string().min(1).default('eir.openceir.local'),
+        origin_realm: z.string().min(1).default('openceir.local'),
+        watchdog_seconds: z.number().int().min(6).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    /** N5g-eir over TLS with ALPN h2 (else cleartext HTTP/2 with prior knowledge). */
+    tls: z.object({ cert_file: z.string().min(1), key_file: z.string().min(1), ca_file: z.string().min(1).optional() }).strict().optional(),
+    /** OAuth2 bearer tokens (JWT) required on N5g-eir: verified with this public key (PEM or JWK). */
+    oauth: z.object({ public_key_file: z.string().min(1), audience: z.string().min(1).default('5G_EIR') }).strict().optional(),
+    overload: z
+      .object({
+        /** Answer 503 with Retry-After while the event loop lags more than this. */
+        max_event_loop_delay_ms: z.number().min(1).max(60000).default(200),
+        /** Answer 429 with Retry-After above this many N5g-eir requests a second (0: no limit). */
+        max_requests_per_second: z.number().int().min(0).default(0),
+        retry_after_seconds: z.number().int().min(1).max(3600).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const profileSchema = z
   .object({
     country: z
@@ -72,6 +108,7 @@ export const profileSchema = z
     conditions: z.array(conditionSchema).default([]),
     amnesty: amnestySchema.prefault({}),
     lists: listsSchema.prefault({}),
+    eir: eirSchema.prefault({}),
     /** For `ceir evaluate`: which conditions should catch each label of a truth file. */
     evaluation: z.record(z.string(), z.array(z.string())).default({}),
   })
