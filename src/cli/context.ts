@@ -5,6 +5,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile, type CountryProfile } from '../config/profile.ts';
+import { CeirError } from '../errors.ts';
 import { MIGRATIONS } from '../migrations.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -47,4 +48,11 @@ export function describeStore(opts: GlobalOptions): string {
 
 export function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+/** A port number option (0 picks a free port). */
+export function portOption(value: string, option: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new CeirError('CEIR_ERR_USAGE', `${option} "${value}" is not a port number`);
+  return port;
 }

@@ -4,6 +4,7 @@ import { EXIT, isCeirError } from '../errors.ts';
 import type { GlobalOptions } from './context.ts';
 import { registerClassify, registerEvaluate } from './classify.ts';
 import { registerDb } from './db.ts';
+import { registerEir } from './eir.ts';
 import { registerExport } from './export.ts';
 import { registerGenerate } from './generate.ts';
 import { registerImport } from './import.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerKeys(program, globals);
   registerDb(program, globals);
   registerServe(program, globals);
+  registerEir(program, globals);
   return program;
 }
 

@@ -1,5 +1,5 @@
 /** `ceir serve` and `ceir demo`: the REST API on the configured store. */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { buildApi } from '../api/server.ts';
 import type { CountryProfile } from '../config/profile.ts';
@@ -13,7 +13,11 @@ import { importList } from '../reference/importer.ts';
 import type { ListKind } from '../reference/lists.ts';
 import { hasReferenceData, sampleImeis } from '../reference/queries.ts';
 import type { Db } from '../store/db.ts';
-import { dataDir, describeStore, loadConfig, openDb, type GlobalOptions } from './context.ts';
+import { startEir, type EirRuntime } from '../eir/run.ts';
+import { luhnCheckDigit } from '../identity/luhn.ts';
+import { eirExamples } from '../lists/queries.ts';
+import { configPath, dataDir, describeStore, loadConfig, openDb, portOption, type GlobalOptions } from './context.ts';
+import { eirBanner } from './eir.ts';
 import { formatImportReport, formatObservationReport } from './import.ts';
 import { installationKey } from './keys.ts';
 import { formatListsReport } from './lists.ts';
@@ -22,6 +26,13 @@ import { formatClassifyReport } from './classify.ts';
 interface ServeOptions {
   port: string;
   host: string;
+  lists?: string;
+}
+
+interface DemoOptions extends ServeOptions {
+  eir: boolean;
+  eirHttp2: string;
+  eirDiameter: string;
 }
 
 /** Order matters only for readability of the log: lists do not depend on each other. */
@@ -66,14 +77,14 @@ export async function loadDemoCountry(db: Db, profile: CountryProfile, dir: stri
   log(formatListsReport(await generateLists(db, { profile, out: lists.out, key: lists.key })));
 }
 
-async function serve(db: Db, profile: CountryProfile, o: ServeOptions, banner: string[]): Promise<void> {
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CeirError('CEIR_ERR_USAGE', `--port "${o.port}" is not a port number`);
-  const app = await buildApi({ db, profile });
+async function serve(db: Db, profile: CountryProfile, o: ServeOptions, listsDir: string, banner: string[], onStop?: () => Promise<void>): Promise<void> {
+  const port = portOption(o.port, '--port');
+  const app = await buildApi({ db, profile, lists: { dir: listsDir, token: process.env.CEIR_LISTS_TOKEN || undefined } });
   const address = await app.listen({ port, host: o.host });
   const base = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   process.stdout.write([`OpenCEIR API listening on ${base}`, ...banner.map((b) => b.replaceAll('{base}', base))].join('\n') + '\n');
   const stop = async () => {
+    await onStop?.();
     await app.close();
     await db.close();
     process.exit(0);
@@ -85,7 +96,35 @@ async function serve(db: Db, profile: CountryProfile, o: ServeOptions, banner: s
 function serveOptions(cmd: Command): Command {
   return cmd
     .option('--port <port>', 'HTTP port (0 picks a free one)', process.env.PORT ?? '8080')
-    .option('--host <host>', 'address to listen on', '127.0.0.1');
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--lists <dir>', 'list versions served at /v1/lists (default: <data>/lists; $CEIR_LISTS_TOKEN protects them)');
+}
+
+async function startDemoEir(g: GlobalOptions, profile: CountryProfile, listsDir: string, o: DemoOptions): Promise<EirRuntime> {
+  return startEir({
+    profile, profileDir: dirname(configPath(g)), lists: listsDir, cacheDir: join(dataDir(g), 'eir-cache'), publicKey: installationKey(g).publicKey,
+    host: o.host, http2Port: portOption(o.eirHttp2, '--eir-http2'), diameterPort: portOption(o.eirDiameter, '--eir-diameter'),
+    recordDir: join(dataDir(g), 'eir-records'),
+    log: (level, msg) => level === 'warn' && process.stderr.write(`EIR: ${msg}\n`),
+  });
+}
+
+/** The EIR's ports and one check a person can paste for each answer (demo phones from the lists). */
+async function eirDemoLines(db: Db, eir: EirRuntime, host: string): Promise<string[]> {
+  const x = await eirExamples(db);
+  const h = host === '0.0.0.0' || host === '::' ? 'localhost' : host.replace('127.0.0.1', 'localhost');
+  const pei = (imei: string) => `imei-${imei}${luhnCheckDigit(imei)}`;
+  const url = (imei: string, imsi?: string) => `'http://${h}:${eir.http2Port}/n5g-eir-eic/v1/equipment-status?pei=${pei(imei)}${imsi ? `&supi=imsi-${imsi}` : ''}'`;
+  const s13 = (imei: string, imsi?: string) => `python3 scripts/s13_check.py --host ${h === 'localhost' ? '127.0.0.1' : h} --port ${eir.diameterPort} ${imei}${imsi ? ` ${imsi}` : ''}`;
+  const cases: [string, string, string | undefined][] = [];
+  if (x.blocked) cases.push(['a stolen phone: BLACKLISTED', x.blocked.imei_norm, undefined]);
+  if (x.notified) cases.push(['a notified phone: GREYLISTED', x.notified.imei_norm, x.notified.imsi]);
+  if (x.paired) cases.push(['a listed phone with its paired subscriber: WHITELISTED', x.paired.imei_norm, x.paired.imsi]);
+  return [
+    ...eirBanner(eir, h),
+    'equipment checks:',
+    ...cases.flatMap(([what, imei, imsi]) => [`  curl --http2-prior-knowledge ${url(imei, imsi)}     (${what})`, `  ${s13(imei, imsi)}     (${what})`]),
+  ];
 }
 
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
@@ -94,11 +133,14 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const g = globals();
       const profile = loadConfig(g);
       const db = await openDb(g);
-      await serve(db, profile, o, [`store: ${describeStore(g)}`]);
+      await serve(db, profile, o, o.lists ?? join(dataDir(g), 'lists'), [`store: ${describeStore(g)}`]);
     });
 
-  serveOptions(program.command('demo').description('load the demo country into the store (first run only) and serve the API'))
-    .action(async (o: ServeOptions) => {
+  serveOptions(program.command('demo').description('load the demo country into the store (first run only), serve the API and run an EIR on its lists'))
+    .option('--eir-http2 <port>', 'the demo EIR\'s N5g-eir port', '8081')
+    .option('--eir-diameter <port>', 'the demo EIR\'s Diameter S13 port', '3868')
+    .option('--no-eir', 'do not run the EIR')
+    .action(async (o: DemoOptions) => {
       const g = globals();
       const profile = loadConfig(g);
       const db = await openDb(g);
@@ -106,12 +148,14 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       await loadDemoCountry(db, profile, join(dataDir(g), 'demo-input'), lists, (s) => process.stdout.write(`${s}\n`));
       const s = await sampleImeis(db, 1);
       const ex = (k: ListKind) => s[k]?.[0];
-      await serve(db, profile, o, [
+      const eir = o.eir ? await startDemoEir(g, profile, lists.out, o) : null;
+      await serve(db, profile, o, o.lists ?? lists.out, [
         `store: ${describeStore(g)}; country: ${profile.country.name}`,
         'try:',
         ex('stolen_list') && `  curl {base}/v1/imei/${ex('stolen_list')}     (a stolen phone)`,
         ex('registration_list') && `  curl {base}/v1/imei/${ex('registration_list')}     (a registered phone)`,
         ex('registration_list') && `  curl {base}/v1/tac/${ex('registration_list')!.slice(0, 8)}`,
-      ].filter((x): x is string => typeof x === 'string'));
+        ...(eir ? await eirDemoLines(db, eir, o.host) : []),
+      ].filter((x): x is string => typeof x === 'string'), () => eir?.close() ?? Promise.resolve());
     });
 }

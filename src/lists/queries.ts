@@ -86,24 +86,28 @@ export interface EirExamples {
   paired?: { imei_norm: string; imsi: string };
 }
 
-/** One phone of each kind on the latest lists, for the demo's banner and documentation. */
+/**
+ * One phone of each kind on the latest lists, for the demo's banner and documentation: IMEIs with
+ * a TAC of the GSMA catalogue (not the all-zero or invented ones a list also holds).
+ */
 export async function eirExamples(db: Db): Promise<EirExamples> {
   const one = async <T extends Record<string, unknown>>(sql: string) => (await db.query<T>(sql)).rows[0];
+  const catalogued = (col: string) => `EXISTS (SELECT 1 FROM v_gsma_tac g WHERE g.tac = left(${col}, 8))`;
   return {
     blocked: await one<{ imei_norm: string }>(
       `SELECT b.imei_norm FROM lst_block b JOIN v_stolen s ON s.imei_norm = b.imei_norm AND s.stolen
-       WHERE b.imei_norm ~ '^[0-9]{14}$' ORDER BY b.imei_norm LIMIT 1`,
+       WHERE b.imei_norm ~ '^[0-9]{14}$' AND ${catalogued('b.imei_norm')} ORDER BY b.imei_norm LIMIT 1`,
     ),
     notified: await one<{ imei_norm: string; imsi: string }>(
       `SELECT n.imei_norm, n.imsi FROM lst_notification n
-       WHERE n.imei_norm ~ '^[0-9]{14}$' AND n.imsi <> ''
+       WHERE n.imei_norm ~ '^[0-9]{14}$' AND n.imsi <> '' AND ${catalogued('n.imei_norm')}
          AND NOT EXISTS (SELECT 1 FROM lst_block b WHERE b.imei_norm = n.imei_norm)
          AND NOT EXISTS (SELECT 1 FROM lst_exception e WHERE e.imei_norm = n.imei_norm)
        ORDER BY n.imei_norm, n.imsi LIMIT 1`,
     ),
     paired: await one<{ imei_norm: string; imsi: string }>(
       `SELECT e.imei_norm, e.imsi FROM lst_exception e
-       WHERE e.imei_norm ~ '^[0-9]{14}$' AND e.imsi <> ''
+       WHERE e.imei_norm ~ '^[0-9]{14}$' AND e.imsi <> '' AND ${catalogued('e.imei_norm')}
          AND (EXISTS (SELECT 1 FROM lst_block b WHERE b.imei_norm = e.imei_norm)
               OR EXISTS (SELECT 1 FROM lst_notification n WHERE n.imei_norm = e.imei_norm))
        ORDER BY e.imei_norm, e.imsi LIMIT 1`,
