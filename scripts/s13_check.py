@@ -19,6 +19,13 @@ import time
 try:
     from scapy.contrib.diameter import AVP, DiamAns, DiamG, DiamReq
 except ImportError as e:  # pragma: no cover
+    # Debian's python3-scapy belongs to the system Python; another python3 first on PATH (a
+    # virtual environment, pyenv) does not see it: run again with the system one.
+    import os
+    system = "/usr/bin/python3"
+    if os.path.realpath(sys.executable) != os.path.realpath(system) and os.path.exists(system) and not os.environ.get("S13_CHECK_REEXEC"):
+        os.environ["S13_CHECK_REEXEC"] = "1"
+        os.execv(system, [system, *sys.argv])
     print(f"s13_check: cannot import scapy.contrib.diameter ({e}); install python3-scapy", file=sys.stderr)
     sys.exit(3)
 
