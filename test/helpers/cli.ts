@@ -45,7 +45,7 @@ export function ceir(env: NodeJS.ProcessEnv, ...args: string[]): CliRun {
 }
 
 /** Start a long-running command and wait until it prints a line matching `ready`. */
-export function ceirServer(env: NodeJS.ProcessEnv, ready: RegExp, ...args: string[]): Promise<{ match: RegExpMatchArray; output: () => string; stop: () => Promise<void> }> {
+export function ceirServer(env: NodeJS.ProcessEnv, ready: RegExp, ...args: string[]): Promise<{ match: RegExpMatchArray; pid: number; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -60,6 +60,7 @@ export function ceirServer(env: NodeJS.ProcessEnv, ready: RegExp, ...args: strin
         clearTimeout(timer);
         resolve({
           match: m,
+          pid: child.pid!,
           output: () => out,
           stop: () =>
             new Promise<void>((done) => {
