@@ -18,7 +18,8 @@ import { luhnCheckDigit } from '../identity/luhn.ts';
 import { parseGpsi } from '../identity/msisdn.ts';
 import { parsePei } from '../identity/pei.ts';
 import { createBearerVerifier, type OAuthOptions } from './oauth.ts';
-import type { CheckAnswer, EirChecker, EquipmentStatus } from './types.ts';
+import { imeiNumber, imsiNumber } from './status-index.ts';
+import { NO_SVN, type CheckAnswer, type EirChecker, type EquipmentStatus } from './types.ts';
 
 export type { OAuthOptions } from './oauth.ts';
 
@@ -284,7 +285,8 @@ export async function startN5gServer(opts: N5gServerOptions): Promise<N5gServer>
     if (headers[':method'] !== 'GET') return send(stream, methodNotAllowed);
     const q = parseEquipmentStatusQuery(path, baseLen + 1, checkDigit);
     if (!q.ok) return send(stream, problemResponse(q.problem));
-    const r = ANSWERS[checker.check(q.imei, q.imsi, 'n5g', q.svn)];
+    const imsi = q.imsi;
+    const r = ANSWERS[checker.check(imeiNumber(q.imei), imsi ? imsiNumber(imsi) : 0, imsi ? imsi.length : 0, 'n5g', q.svn ? (q.svn.charCodeAt(0) - 48) * 10 + q.svn.charCodeAt(1) - 48 : NO_SVN)];
     if (r === undefined) throw new Error('the checker gave an answer outside CheckAnswer');
     stream.respond(r.headers);
     stream.end(r.body);

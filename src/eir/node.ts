@@ -7,7 +7,6 @@
  * flight on the old one finishes on the old one.
  */
 import type { KeyObject } from 'node:crypto';
-import { imeiNumber, imsiNumber } from './status-index.ts';
 import { applyDelta, buildSnapshot, type StatusSnapshot } from './snapshot.ts';
 import type { EirMetrics } from './metrics.ts';
 import type { CheckRecorder } from './recorder.ts';
@@ -44,13 +43,13 @@ export class EirNode implements EirChecker {
     this.opts.metrics.list = { version: next.version, listDate: next.listDate, entries: next.counts(), bytes: next.bytes(), loadedAt: Date.now() };
   }
 
-  check(imei: string, imsi: string | undefined, iface: CheckInterface, svn?: string): CheckAnswer {
+  check(imei: number, imsi: number, imsiDigits: number, iface: CheckInterface, svn: number): CheckAnswer {
     const snap = this.current;
     const answer = snap
-      ? snap.decide(imeiNumber(imei), imsi ? imsiNumber(imsi) : NaN, this.policy, this.unknownAnswer)
+      ? snap.decide(imei, imsiDigits ? imsi : NaN, this.policy, this.unknownAnswer)
       : this.policy === 'permissive' ? 'WHITELISTED' : this.unknownAnswer;
     this.opts.metrics.countCheck(iface, answer);
-    this.opts.recorder?.record(imei, imsi, iface, answer, svn);
+    this.opts.recorder?.record(imei, imsi, imsiDigits, iface, answer, svn);
     return answer;
   }
 

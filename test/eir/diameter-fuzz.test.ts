@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { CheckAnswer } from '../../src/eir/types.ts';
+import { NO_SVN, imeiKeyText, type CheckAnswer } from '../../src/eir/types.ts';
 import { startS13Server } from '../../src/eir/diameter/peer.ts';
 import { S13Client, encodeEcr } from '../../src/eir/diameter/client.ts';
 import { FLAG_PROXIABLE, FLAG_REQUEST, FrameSplitter, decodeMessage, encodeMessage, findAvp, readU24 } from '../../src/eir/diameter/codec.ts';
@@ -147,11 +147,12 @@ test('fuzzed frames from several connections: the server stays up and a good pee
     originHost: 'eir.ceir.example',
     originRealm: 'ceir.example',
     checker: {
-      check(imei, imsi, iface, svn) {
-        if (!/^\d{14}$/.test(imei) || (imsi !== undefined && !/^\d{5,15}$/.test(imsi)) || (svn !== undefined && !/^\d\d$/.test(svn)) || iface !== 's13') {
-          violations.push(JSON.stringify([imei, imsi, iface, svn]));
+      check(imei, imsi, imsiDigits, iface, svn) {
+        const int = (v: number, below: number) => Number.isInteger(v) && v >= 0 && v < below;
+        if (!int(imei, 1e14) || !(imsiDigits === 0 ? imsi === 0 : imsiDigits >= 5 && imsiDigits <= 15 && int(imsi, 10 ** imsiDigits)) || !(svn === NO_SVN || int(svn, 100)) || iface !== 's13') {
+          violations.push(JSON.stringify([imei, imsi, imsiDigits, iface, svn]));
         }
-        return TABLE[imei] ?? 'UNKNOWN';
+        return TABLE[imeiKeyText(imei)] ?? 'UNKNOWN';
       },
       observeLatency() {},
       peerChange(d) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckAnswer, EirChecker } from '../../src/eir/types.ts';
+import { imeiKeyText, imsiText, svnText, type CheckAnswer, type EirChecker } from '../../src/eir/types.ts';
 import { startS13Server, type S13Server, type S13ServerOptions } from '../../src/eir/diameter/peer.ts';
 import { S13Client, readEca, type S13ClientOptions } from '../../src/eir/diameter/client.ts';
 import { AVP_FLAG_MANDATORY, FLAG_ERROR, FLAG_PROXIABLE, FLAG_REQUEST, decodeAddress, decodeAvps, decodeGrouped, encodeAvp, encodeMessage, findAvp } from '../../src/eir/diameter/codec.ts';
@@ -20,7 +20,8 @@ function fakeChecker() {
     calls: [] as [imei: string, imsi: string | undefined, iface: string, svn: string | undefined][],
     latencies: [] as number[],
     peerDeltas: [] as number[],
-    check(imei: string, imsi: string | undefined, iface: 's13' | 'n5g', svn?: string): CheckAnswer {
+    check(imeiKey: number, imsiKey: number, imsiDigits: number, iface: 's13' | 'n5g', svnKey: number): CheckAnswer {
+      const [imei, imsi, svn] = [imeiKeyText(imeiKey), imsiText(imsiKey, imsiDigits), svnText(svnKey)];
       c.calls.push([imei, imsi, iface, svn]);
       if (imei === THROWS) throw new Error('the index is not loaded');
       return TABLE[imei] ?? 'UNKNOWN';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import type { CheckAnswer } from '../../src/eir/types.ts';
+import { imeiKeyText, imsiText, svnText, type CheckAnswer } from '../../src/eir/types.ts';
 import { startS13Server, type S13Server } from '../../src/eir/diameter/peer.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/s13_check.py', import.meta.url));
@@ -32,8 +32,9 @@ before(async () => {
     originHost: 'eir.ceir.example',
     originRealm: 'ceir.example',
     checker: {
-      check(imei, imsi, _iface, svn) {
-        calls.push([imei, imsi, svn]);
+      check(imeiKey, imsi, imsiDigits, _iface, svn) {
+        const imei = imeiKeyText(imeiKey);
+        calls.push([imei, imsiText(imsi, imsiDigits), svnText(svn)]);
         return TABLE[imei] ?? 'UNKNOWN';
       },
       observeLatency() {},

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startN5gServer, type N5gServer } from '../../src/eir/n5g.ts';
-import type { CheckAnswer, EirChecker } from '../../src/eir/types.ts';
+import { imeiKeyText, imsiText, type CheckAnswer, type EirChecker } from '../../src/eir/types.ts';
 import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 
 const PATH = '/n5g-eir-eic/v1/equipment-status';
@@ -46,8 +46,9 @@ function run(cmd: string, args: string[], withStderr = false): Promise<string> {
 const calls: { imei: string; imsi: string | undefined }[] = [];
 const table: Record<string, CheckAnswer> = { [W]: 'WHITELISTED', [B]: 'BLACKLISTED' };
 const checker: EirChecker = {
-  check(imei, imsi) {
-    calls.push({ imei, imsi });
+  check(imeiKey, imsi, imsiDigits) {
+    const imei = imeiKeyText(imeiKey);
+    calls.push({ imei, imsi: imsiText(imsi, imsiDigits) });
     return table[imei] ?? 'UNKNOWN';
   },
   observeLatency() {},

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { startN5gServer, type N5gServer, type N5gServerOptions } from '../../src/eir/n5g.ts';
 import { createBearerVerifier } from '../../src/eir/oauth.ts';
-import type { CheckAnswer, CheckInterface, EirChecker } from '../../src/eir/types.ts';
+import { imeiKeyText, imsiText, svnText, type CheckAnswer, type CheckInterface, type EirChecker } from '../../src/eir/types.ts';
 import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 
 const PATH = '/n5g-eir-eic/v1/equipment-status';
@@ -36,7 +36,8 @@ function fakeChecker(table: Record<string, CheckAnswer>): EirChecker & { calls: 
   return {
     calls,
     latencies,
-    check(imei, imsi, iface, svn) {
+    check(imeiKey, imsiKey, imsiDigits, iface, svnKey) {
+      const [imei, imsi, svn] = [imeiKeyText(imeiKey), imsiText(imsiKey, imsiDigits), svnText(svnKey)];
       calls.push({ imei, imsi, iface, svn });
       if (imei === '99999999999999') throw new Error('index unavailable');
       return table[imei] ?? 'UNKNOWN';

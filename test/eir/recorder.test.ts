@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EirMetrics } from '../../src/eir/metrics.ts';
 import { CheckRecorder } from '../../src/eir/recorder.ts';
+import { ANSWER_CODES, BatchFormatter, BatchLayout } from '../../src/eir/recorder-writer.ts';
+import { NO_SVN } from '../../src/eir/types.ts';
 import { importObservations } from '../../src/observations/importer.ts';
 import { imeiObservations } from '../../src/observations/queries.ts';
 import { ENGINE, demoProfile, freshDb } from '../helpers/store.ts';
@@ -16,10 +18,10 @@ test('the recorder writes every check, and one observation row per day, IMEI, IM
   try {
     const metrics = new EirMetrics();
     const rec = new CheckRecorder({ dir, node: 'eir-a', metrics, maxBatch: 3 });
-    rec.record('35209900176148', '999011234567890', 's13', 'BLACKLISTED', '01');
-    rec.record('35209900176148', '999011234567890', 's13', 'BLACKLISTED', '01');
-    rec.record('35209900176148', undefined, 'n5g', 'BLACKLISTED', undefined);
-    rec.record('01234567890123', '999021234567890', 'n5g', 'WHITELISTED', undefined); // a second batch
+    rec.record(35209900176148, 999011234567890, 15, 's13', 'BLACKLISTED', 1);
+    rec.record(35209900176148, 999011234567890, 15, 's13', 'BLACKLISTED', 1);
+    rec.record(35209900176148, 0, 0, 'n5g', 'BLACKLISTED', NO_SVN);
+    rec.record(1234567890123, 999021234567890, 15, 'n5g', 'WHITELISTED', NO_SVN); // a second batch
     await rec.close();
     const checks = readdirSync(join(dir, 'checks')).sort();
     const obs = readdirSync(join(dir, 'observations')).sort();
@@ -51,7 +53,7 @@ test('a recorder that falls behind drops checks from the record (counted) and ne
     const metrics = new EirMetrics();
     const rec = new CheckRecorder({ dir, node: 'eir-b', metrics, maxBatch: 2, maxPendingBatches: 1 });
     // Synchronously: the writer cannot run, so after one full batch is pending and one is full, the rest is dropped.
-    for (let i = 0; i < 10; i++) rec.record(`3520990017614${i}`, undefined, 'n5g', 'WHITELISTED', undefined);
+    for (let i = 0; i < 10; i++) rec.record(35209900176140 + i, 0, 0, 'n5g', 'WHITELISTED', NO_SVN);
     await rec.close();
     assert.equal(metrics.records.written + metrics.records.dropped, 10);
     assert.ok(metrics.records.dropped >= 6, JSON.stringify(metrics.records));
@@ -64,7 +66,7 @@ test(`[${ENGINE}] the observation files of the record import as operator data`, 
   const dir = mkdtempSync(join(tmpdir(), 'ceir-rec-'));
   try {
     const rec = new CheckRecorder({ dir, node: 'eir-c', metrics: new EirMetrics() });
-    for (let i = 0; i < 20; i++) rec.record(`352099001761${String(i).padStart(2, '0')}`, `9990100000000${String(i).padStart(2, '0')}`, 's13', 'WHITELISTED', '07');
+    for (let i = 0; i < 20; i++) rec.record(35209900176100 + i, 999010000000000 + i, 15, 's13', 'WHITELISTED', 7);
     await rec.close();
     const [file] = readdirSync(join(dir, 'observations'));
     const db = await freshDb();
@@ -79,4 +81,75 @@ test(`[${ENGINE}] the observation files of the record import as operator data`, 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the record keeps leading zeros, IMSIs of 5 to 15 digits and absent fields, on the worker and inline alike', async () => {
+  for (const thread of ['worker', 'inline'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'ceir-rec-'));
+    try {
+      const metrics = new EirMetrics();
+      const rec = new CheckRecorder({ dir, node: 'eir-d', metrics, thread });
+      rec.record(12, 1010123456789, 15, 's13', 'GREYLISTED', 0); // IMEI key 00000000000012, IMSI 001010123456789
+      rec.record(99999999999999, 12345, 5, 'n5g', 'UNKNOWN', 99);
+      rec.record(99999999999999, 12345, 5, 'n5g', 'UNKNOWN', 99);
+      rec.record(99999999999999, 12345, 6, 'n5g', 'UNKNOWN', 99); // 012345: another IMSI
+      rec.record(35209900176148, 0, 0, 's13', 'WHITELISTED', NO_SVN);
+      await rec.close();
+      const [checks] = readdirSync(join(dir, 'checks'));
+      const [obs] = readdirSync(join(dir, 'observations'));
+      assert.deepEqual(lines(join(dir, 'checks', checks)).slice(1).map((l) => l.split(',').slice(1).join(',')), [
+        's13,00000000000012,001010123456789,00,GREYLISTED',
+        'n5g,99999999999999,12345,99,UNKNOWN',
+        'n5g,99999999999999,12345,99,UNKNOWN',
+        'n5g,99999999999999,012345,99,UNKNOWN',
+        's13,35209900176148,,,WHITELISTED',
+      ], thread);
+      assert.deepEqual(lines(join(dir, 'observations', obs)).slice(1).map((l) => l.split(',').slice(1).join(',')), [
+        '00000000000012,001010123456789,,006,00',
+        '99999999999999,12345,,010,99',
+        '99999999999999,012345,,010,99',
+        '35209900176148,,,006,',
+      ], thread);
+      assert.deepEqual(metrics.records, { written: 5, dropped: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test('the formatter writes what a plain formatting of the same checks gives (random checks, every field)', () => {
+  const n = 5000;
+  const b = new BatchLayout(new ArrayBuffer(BatchLayout.bytes(n)), n);
+  const want: string[] = [];
+  const obs = new Map<string, string>();
+  let seed = 7;
+  const rnd = (below: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * below);
+  };
+  const t0 = Date.UTC(2026, 0, 31, 23, 59, 59, 0);
+  for (let i = 0; i < n; i++) {
+    const imei = rnd(3) === 0 ? rnd(1000) : rnd(1e7) * 1e7 + rnd(1e7);
+    const digits = [0, 5, 6, 14, 15][rnd(5)];
+    const imsi = digits ? Math.min(10 ** digits - 1, rnd(10 ** Math.min(digits, 9)) * (digits > 9 ? 10 ** (digits - 9) : 1) + rnd(10)) : 0;
+    const svn = rnd(4) === 0 ? NO_SVN : rnd(100);
+    const iface = rnd(2);
+    const answer = rnd(4);
+    const t = t0 + i * 1;
+    b.times[i] = t;
+    b.imeis[i] = imei;
+    b.imsis[i] = imsi;
+    b.svns[i] = svn;
+    b.flags[i] = iface | (answer << 1) | (digits << 3);
+    const iso = new Date(t).toISOString();
+    const cols = [String(imei).padStart(14, '0'), digits ? String(imsi).padStart(digits, '0') : '', svn >= 0 ? String(svn).padStart(2, '0') : ''];
+    want.push(`${iso},${iface ? 's13' : 'n5g'},${cols[0]},${cols[1]},${cols[2]},${ANSWER_CODES[answer]}`);
+    const day = iso.slice(0, 10).replace(/-/g, '');
+    const row = `${day},${cols[0]},${cols[1]},,${iface ? '006' : '010'},${cols[2]}`;
+    if (!obs.has(row)) obs.set(row, row);
+  }
+  const f = new BatchFormatter().format(b, n);
+  assert.deepEqual(f.checks.toString('latin1').split('\n').slice(1, -1), want);
+  assert.deepEqual(f.observations.toString('latin1').split('\n').slice(1, -1), [...obs.keys()]);
+  assert.deepEqual([f.from, f.to], ['20260131', '20260201'], 'the batch spans midnight');
 });
