@@ -15,6 +15,7 @@ import { applyDelta, buildSnapshot } from '../../src/eir/snapshot.ts';
 import { StatusIndex } from '../../src/eir/status-index.ts';
 import type { CheckAnswer } from '../../src/eir/types.ts';
 import { benchDir } from '../common.ts';
+import { Rng } from '../../src/generate/prng.ts';
 
 export interface IndexBenchOptions {
   /** Listed IMEIs (blocked + notified) per run, e.g. [10_000_000, 100_000_000]. */
@@ -49,16 +50,10 @@ export interface IndexBenchResult {
   snapshotBytesPerEntry?: number;
 }
 
-/** mulberry32: a small deterministic generator. */
+/** A deterministic stream of floats in [0, 1) (the generator's seedable PRNG). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = Rng.fromSeed(seed);
+  return () => r.float();
 }
 
 const TACS = 20_000;

@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 import { EQUIPMENT_STATUS_PATH, startN5gServer } from '../../src/eir/n5g.ts';
 import type { EirChecker } from '../../src/eir/types.ts';
+import { Rng } from '../../src/generate/prng.ts';
 
 export interface N5gBenchOptions {
   /** Length of each measured h2load run (after one second of warm-up). */
@@ -89,16 +90,10 @@ export interface N5gBenchResult {
   seconds: number;
 }
 
-/** A small deterministic PRNG (mulberry32) so the URI list is the same in every run. */
+/** A deterministic stream of floats in [0, 1) (the generator's seedable PRNG). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = Rng.fromSeed(seed);
+  return () => r.float();
 }
 
 /** Request paths with varied IMEIs and forms: imei- (Luhn or spare 0), imeisv-, with supi / gpsi. */

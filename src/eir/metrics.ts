@@ -33,12 +33,13 @@ export class EirMetrics {
     this.checks[ifaceIndex(iface) * ANSWERS.length + answerIndex(answer)]++;
   }
 
-  observeLatency(iface: CheckInterface, seconds: number): void {
+  /** `count` requests that each took `seconds` (answers written together, e.g. one TCP read's). */
+  observeLatency(iface: CheckInterface, seconds: number, count = 1): void {
     const i = ifaceIndex(iface);
     let b = 0;
     while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]) b++;
-    this.buckets[i * (LATENCY_BUCKETS.length + 1) + b]++;
-    this.latencySum[i] += seconds;
+    this.buckets[i * (LATENCY_BUCKETS.length + 1) + b] += count;
+    this.latencySum[i] += seconds * count;
   }
 
   checkCount(iface: CheckInterface, answer: CheckAnswer): number {

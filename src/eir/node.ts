@@ -53,8 +53,8 @@ export class EirNode implements EirChecker {
     return answer;
   }
 
-  observeLatency(iface: CheckInterface, seconds: number): void {
-    this.opts.metrics.observeLatency(iface, seconds);
+  observeLatency(iface: CheckInterface, seconds: number, count = 1): void {
+    this.opts.metrics.observeLatency(iface, seconds, count);
   }
 
   peerChange(delta: 1 | -1): void {

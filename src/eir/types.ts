@@ -28,8 +28,8 @@ export interface EirChecker {
    * `NO_SVN`. Synchronous and allocation-free: it runs once per request.
    */
   check(imei: number, imsi: number, imsiDigits: number, iface: CheckInterface, svn: number): CheckAnswer;
-  /** Records the time one request took, from its arrival to its answer being written. */
-  observeLatency(iface: CheckInterface, seconds: number): void;
+  /** Records the time `count` (default 1) requests each took, from arrival to their answer being written. */
+  observeLatency(iface: CheckInterface, seconds: number, count?: number): void;
   /** A Diameter peer connected (+1) or went away (-1). */
   peerChange(delta: 1 | -1): void;
 }

@@ -26,8 +26,8 @@ function fakeChecker() {
       if (imei === THROWS) throw new Error('the index is not loaded');
       return TABLE[imei] ?? 'UNKNOWN';
     },
-    observeLatency(_iface: string, seconds: number) {
-      c.latencies.push(seconds);
+    observeLatency(_iface: string, seconds: number, count = 1) {
+      for (let i = 0; i < count; i++) c.latencies.push(seconds);
     },
     peerChange(delta: 1 | -1) {
       c.peerDeltas.push(delta);

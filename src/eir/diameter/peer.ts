@@ -196,7 +196,7 @@ class Connection {
     this.flush();
     if (this.ecrs > 0) {
       const seconds = (performance.now() - t0) / 1000;
-      for (let i = 0; i < this.ecrs; i++) this.node.checker.observeLatency('s13', seconds);
+      this.node.checker.observeLatency('s13', seconds, this.ecrs);
     }
     if (err === 'stopped' && this.brokenRule) err = this.brokenRule;
     if (err && err !== 'stopped') {
