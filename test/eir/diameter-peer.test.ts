@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { imeiKeyText, imsiText, svnText, type CheckAnswer, type EirChecker } from '../../src/eir/types.ts';
 import { startS13Server, type S13Server, type S13ServerOptions } from '../../src/eir/diameter/peer.ts';
-import { S13Client, readEca, type S13ClientOptions } from '../../src/eir/diameter/client.ts';
+import { S13Client, encodeEcr, readEca, type S13ClientOptions } from '../../src/eir/diameter/client.ts';
 import { AVP_FLAG_MANDATORY, FLAG_ERROR, FLAG_PROXIABLE, FLAG_REQUEST, decodeAddress, decodeAvps, decodeGrouped, encodeAvp, encodeMessage, findAvp } from '../../src/eir/diameter/codec.ts';
 import { APP_RELAY, APP_S13, VENDOR_3GPP, avp, type AvpName } from '../../src/eir/diameter/dictionary.ts';
 
@@ -320,6 +320,80 @@ test('duplicates: the same (Origin-Host, End-to-End id) gets the same answer wit
   await other.check({ imei: G, endToEnd: e2e });
   assert.equal(calls(), n + 2);
   await shut(c, c2, other);
+});
+
+test('ECA bytes: Session-Id of each length, request padding not echoed, small and large reads alike', async () => {
+  const c = await client(shared.server);
+  const expected = (frame: Buffer, sessionId: string) =>
+    encodeMessage({
+      flags: FLAG_PROXIABLE,
+      commandCode: 324,
+      applicationId: APP_S13,
+      hopByHop: frame.readUInt32BE(12),
+      endToEnd: frame.readUInt32BE(16),
+      avps: [avp('Session-Id', sessionId), avp('Result-Code', 2001), avp('Auth-Session-State', 1), avp('Origin-Host', 'eir.ceir.example'), avp('Origin-Realm', 'ceir.example'), avp('Equipment-Status', 0)],
+    });
+  const build = (k: number) => {
+    const sessionId = `s;${'x'.repeat(k)}`;
+    const frame = c.ecr({ imei: W, sessionId });
+    // garbage in the padding of the request's Session-Id (receivers ignore it)
+    const sidLen = frame.readUIntBE(25, 3);
+    for (let i = 20 + sidLen; i & 3; i++) frame[i] = 0xff;
+    return { frame, sessionId };
+  };
+  // one frame per write (small reads), then many in one write (a read of several KiB)
+  for (let k = 0; k < 8; k++) {
+    const { frame, sessionId } = build(k);
+    assert.deepEqual((await c.sendRequest(frame)).raw, expected(frame, sessionId), `Session-Id of ${k + 2} bytes`);
+  }
+  const batch = Array.from({ length: 40 }, (_, i) => build(i % 8));
+  const answers = Promise.all(batch.map(({ frame }) => c.expect(frame.readUInt32BE(12))));
+  c.sendRaw(Buffer.concat(batch.map((b) => b.frame)));
+  const got = await answers;
+  batch.forEach(({ frame, sessionId }, i) => assert.deepEqual(got[i].raw, expected(frame, sessionId), `batched ${i}`));
+  await shut(c);
+});
+
+test('duplicates: Origin-Hosts that share a prefix or differ in their last byte are told apart', async () => {
+  const c = await client(shared.server);
+  const imei = '35209900000777';
+  const calls = () => shared.checker.calls.filter((x) => x[0] === imei).length;
+  const e2e = 0x6b6b0001;
+  const frame = (originHost: string, poison: boolean) => {
+    const f = encodeEcr({ imei, endToEnd: e2e }, { hopByHop: c.nextIds().hopByHop, endToEnd: e2e }, { originHost, originRealm: 'test.example', destinationRealm: 'ceir.example' });
+    if (poison) {
+      // garbage in the padding of Origin-Host must not make it another host
+      for (const a of decodeAvps(f.subarray(20)).filter((x) => x.code === 264)) {
+        const at = f.indexOf(a.data) + a.data.length;
+        for (let i = at; i & 3; i++) f[i] = 0xee;
+      }
+    }
+    return f;
+  };
+  const hosts = ['relayed.test.a', 'relayed.test.ab', 'relayed.test.abc', 'relayed.test.abd', 'relayed.test.abcd', 'relayed.test.abce', 'relayed.test.bbcd'];
+  const n = calls();
+  for (const h of hosts) assert.equal(readEca(await c.sendRequest(frame(h, false))).experimentalResultCode, 5422);
+  assert.equal(calls(), n + hosts.length, 'a check per Origin-Host');
+  for (const h of hosts) assert.equal(readEca(await c.sendRequest(frame(h, true))).experimentalResultCode, 5422);
+  assert.equal(calls(), n + hosts.length, 'the same (Origin-Host, End-to-End id) again: no check');
+  await shut(c);
+});
+
+test('5004: a non-digit anywhere in the IMEI', async () => {
+  const c = await client(shared.server);
+  const n = shared.checker.calls.length;
+  for (let i = 0; i < 15; i++) {
+    for (const ch of ['/', ':', '?', 'p', ' ', '\x7f']) {
+      const imei = `${W}9`.slice(0, i) + ch + `${W}9`.slice(i + 1);
+      assert.equal((await c.check(imei)).resultCode, 5004, JSON.stringify(imei));
+    }
+  }
+  assert.equal(shared.checker.calls.length, n, 'no check');
+  assert.equal((await c.check('00000000000000')).answer, 'UNKNOWN');
+  assert.equal(shared.checker.calls.at(-1)![0], '00000000000000');
+  assert.equal((await c.check('99999999999999')).answer, 'UNKNOWN');
+  assert.equal(shared.checker.calls.at(-1)![0], '99999999999999');
+  await shut(c);
 });
 
 test('pipelined ECRs are answered in order', async () => {

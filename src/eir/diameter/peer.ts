@@ -5,13 +5,14 @@
  * Hot path: the ECR is decoded by scanning its AVPs in place (no objects), and the ECA is written
  * from a precomputed tail (Result-Code or Experimental-Result, Auth-Session-State, our Origin-Host
  * and Origin-Realm, Equipment-Status) after the echoed Session-Id, into one output buffer per
- * socket 'data' event, written once. Everything else (CER, DWR, DPR, errors) takes the slow path
- * through `decodeMessage`.
+ * socket 'data' event, written once. Whole frames are taken from the chunk in place; words are
+ * read and written through DataViews (one access per 4 bytes), the IMEI digits checked and summed
+ * 4 at a time. Everything else (CER, DWR, DPR, errors) takes the slow path through `decodeMessage`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { NO_SVN, type CheckAnswer, type EirChecker } from '../types.ts';
-import { AVP_FLAG_MANDATORY, AVP_FLAG_VENDOR, FLAG_ERROR, FLAG_PROXIABLE, FLAG_REQUEST, FrameSplitter, HEADER_LENGTH, avpLayoutError, decodeAvps, decodeMessage, encodeMessage, findAvp, findAvps, padded, readU24, readU32, reencodeAvp, writeU24, writeU32, type Avp, type DiameterMessage } from './codec.ts';
+import { AVP_FLAG_MANDATORY, AVP_FLAG_VENDOR, DIAMETER_VERSION, FLAG_ERROR, FLAG_PROXIABLE, FLAG_REQUEST, FrameSplitter, HEADER_LENGTH, avpLayoutError, decodeAvps, decodeMessage, encodeMessage, findAvp, findAvps, padded, readU24, readU32, reencodeAvp, type Avp, type DiameterMessage } from './codec.ts';
 import { APP_BASE, APP_RELAY, APP_S13, CMD_CAPABILITIES_EXCHANGE, CMD_DEVICE_WATCHDOG, CMD_DISCONNECT_PEER, CMD_ME_IDENTITY_CHECK, DISCONNECT_CAUSE, NO_STATE_MAINTAINED, RESULT, VENDOR_3GPP, avp, exampleAvp, isKnownAvp, type AvpName } from './dictionary.ts';
 
 export interface S13ServerOptions {
@@ -54,6 +55,9 @@ const A_SOFTWARE_VERSION = 1403;
 const DUP_SLOTS = 1 << 16;
 const MAX_DUP_HOSTS = 256;
 const CLOSE_GRACE_MS = 1000;
+const EMPTY_VIEW: DataView = new DataView(new ArrayBuffer(0));
+/** Chunks up to this size are copied before being read (see `Connection.scratch`). */
+const SCRATCH_BYTES = 2048;
 /** Size of the reused output buffers (the answers to one 64 KiB read fit with room to spare). */
 const OUT_BUFFER = 128 * 1024;
 
@@ -137,11 +141,30 @@ class Connection {
   private lastRx = performance.now();
   private dwrSentAt = -1;
   private peerHost = '';
-  /** The Origin-Host bytes of the last ECR, and its duplicate cache. */
-  private lastOriginHost: Buffer = Buffer.alloc(0);
+  /**
+   * The Origin-Host of the last ECR (its length, and its bytes as little-endian 32-bit words, the
+   * bytes past the end zero), and its duplicate cache.
+   */
+  private hostLen = -1;
+  private hostWords = new Int32Array(0);
   private dups: DuplicateCache | null = null;
-  /** The output of the current 'data' event. */
+  /**
+   * The input buffer the ECR scan last read, and a view of it for word reads. A DataView costs
+   * ~100 ns to create, so a small chunk (a peer that does not pipeline) is first copied into
+   * `scratch`, whose view is made once.
+   */
+  private inBuf: Buffer | null = null;
+  private inView: DataView = EMPTY_VIEW;
+  private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  private readonly scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, SCRATCH_BYTES);
+  /**
+   * The output of the current 'data' event, and a view of its whole ArrayBuffer for word writes
+   * (`outBase`: the output's offset in it), kept while the ArrayBuffer is the same (Node's shared
+   * pool for small outputs, reused buffers for large ones).
+   */
   private out: Buffer | null = null;
+  private outView: DataView = EMPTY_VIEW;
+  private outBase = 0;
   private outPos = 0;
   private outHint = 1024;
   /** Large output buffers being written (in write order), and written ones ready for reuse. */
@@ -188,11 +211,13 @@ class Connection {
     this.ecrs = 0;
     let err: string | null;
     try {
-      err = this.splitter.push(chunk, this.frame);
+      err = this.split(chunk);
     } catch (e) {
       err = 'internal_error';
       this.warn('internal_error', `internal error, connection closed: ${(e as Error).stack ?? e}`);
     }
+    this.inBuf = null;
+    this.inView = EMPTY_VIEW;
     this.flush();
     if (this.ecrs > 0) {
       const seconds = (performance.now() - t0) / 1000;
@@ -205,6 +230,35 @@ class Connection {
     }
   }
 
+  /**
+   * Cuts a chunk into frames. While the splitter holds no partial frame, the whole frames of the
+   * chunk are handled here, in place (or in `scratch`) without a callback per frame; the rest (a
+   * partial frame, or a header the splitter refuses, which it then reports) goes to the splitter.
+   */
+  private split(chunk: Buffer): string | null {
+    const sp = this.splitter;
+    const n = chunk.length;
+    let pos = 0;
+    if (sp.buffered === 0 && sp.error === null) {
+      let buf = chunk;
+      if (n <= SCRATCH_BYTES) {
+        buf = this.scratch;
+        buf.set(chunk);
+        this.inBuf = buf;
+        this.inView = this.scratchView;
+      }
+      const max = sp.maxMessageBytes;
+      while (n - pos >= HEADER_LENGTH) {
+        const len = (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3];
+        if (buf[pos] !== DIAMETER_VERSION || len < HEADER_LENGTH || len & 3 || len > max || len > n - pos) break;
+        if (!this.onFrame(buf, pos, len)) return (sp.error = 'stopped');
+        pos += len;
+      }
+      if (pos === n) return null;
+    }
+    return sp.push(pos === 0 ? chunk : chunk.subarray(pos), this.frame);
+  }
+
   /** Room for `n` more bytes in the output of this data event. */
   private reserve(n: number): Buffer {
     let out = this.out;
@@ -214,13 +268,20 @@ class Connection {
       // system time) against a fresh 64 KiB buffer per 'data' event.
       out = this.outHint <= 4096 || n > OUT_BUFFER ? Buffer.allocUnsafe(Math.max(this.outHint, n)) : (this.spare.pop() ?? Buffer.allocUnsafeSlow(OUT_BUFFER));
       this.out = out;
+      this.viewOut(out);
       this.outPos = 0;
     } else if (out.length - this.outPos < n) {
       const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, this.outPos + n));
       out.copy(bigger, 0, 0, this.outPos);
       out = this.out = bigger;
+      this.viewOut(out);
     }
     return out;
+  }
+
+  private viewOut(out: Buffer): void {
+    if (out.buffer !== this.outView.buffer) this.outView = new DataView(out.buffer);
+    this.outBase = out.byteOffset;
   }
 
   private append(bytes: Buffer): void {
@@ -503,6 +564,12 @@ class Connection {
 
   /** Returns false when the frame's AVP layout is broken (the connection is then closed). */
   private onEcr(buf: Buffer, off: number, len: number, flags: number): boolean {
+    // word reads through a DataView: one per 4 bytes instead of 4 reads and 3 shifts
+    let dv = this.inView;
+    if (buf !== this.inBuf) {
+      this.inBuf = buf;
+      dv = this.inView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
     const end = off + len;
     let sid = -1,
       sidEnd = 0,
@@ -520,13 +587,14 @@ class Connection {
     // one pass over the top-level AVPs, checking their layout as it goes (the splitter does not)
     for (let p = off + HEADER_LENGTH; p < end; ) {
       if (end - p < 8) return this.broken('avp_header_truncated');
-      const code = ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
-      const fl = buf[p + 4];
-      const alen = (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7];
+      const code = dv.getUint32(p);
+      const word = dv.getUint32(p + 4);
+      const fl = word >>> 24;
+      const alen = word & 0xffffff;
       if (alen > end - p) return this.broken('avp_length_overrun');
       if (fl & AVP_FLAG_VENDOR) {
         if (alen < 12) return this.broken('avp_length_too_small');
-        const vendor = readU32(buf, p + 8);
+        const vendor = dv.getUint32(p + 8);
         if (code === A_TERMINAL_INFORMATION && vendor === VENDOR_3GPP) {
           ti = p;
           tiEnd = p + alen;
@@ -573,21 +641,22 @@ class Connection {
       svEnd = 0;
     if (ti >= 0) {
       for (let p = ti + 12; p < tiEnd; ) {
-        const alen = tiEnd - p < 8 ? 0 : (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7];
-        const fl = buf[p + 4];
-        if (alen < (fl & AVP_FLAG_VENDOR ? 12 : 8) || alen > tiEnd - p) {
+        const word = tiEnd - p < 8 ? 0 : dv.getUint32(p + 4);
+        const fl = word >>> 24;
+        const alen = word & 0xffffff;
+        const vendorFlag = fl & AVP_FLAG_VENDOR;
+        if (alen < (vendorFlag ? 12 : 8) || alen > tiEnd - p) {
           return this.ecrError(buf, off, len, RESULT.INVALID_AVP_LENGTH, buf.subarray(ti, tiEnd), 'malformed Terminal-Information');
         }
-        const code = readU32(buf, p);
-        if (fl & AVP_FLAG_VENDOR && readU32(buf, p + 8) === VENDOR_3GPP && (code === A_IMEI || code === A_SOFTWARE_VERSION)) {
-          if (code === A_IMEI) {
-            imei = p + 12;
-            imeiEnd = p + alen;
-          } else {
-            sv = p + 12;
-            svEnd = p + alen;
-          }
-        } else if (fl & AVP_FLAG_MANDATORY && !isKnownAvp(code, fl & AVP_FLAG_VENDOR ? readU32(buf, p + 8) : 0)) {
+        const code = dv.getUint32(p);
+        const vendor = vendorFlag ? dv.getUint32(p + 8) : 0;
+        if (vendor === VENDOR_3GPP && code === A_IMEI) {
+          imei = p + 12;
+          imeiEnd = p + alen;
+        } else if (vendor === VENDOR_3GPP && code === A_SOFTWARE_VERSION) {
+          sv = p + 12;
+          svEnd = p + alen;
+        } else if (fl & AVP_FLAG_MANDATORY && !isKnownAvp(code, vendor)) {
           return this.ecrError(buf, off, len, RESULT.AVP_UNSUPPORTED, this.inTerminalInformation(buf.subarray(p, p + alen)), 'unsupported mandatory AVP in Terminal-Information');
         }
         p += (alen + 3) & ~3;
@@ -600,13 +669,18 @@ class Connection {
     }
     const imeiLen = imeiEnd - imei;
     // the IMEI key (its first 14 digits), the IMSI and the software version as numbers, read as they are checked
-    const imeiKey = imeiLen === 14 || imeiLen === 15 ? digitValue(buf, imei, imei + 14) : -1;
+    const imeiKey = imeiLen === 14 || imeiLen === 15 ? imeiKeyValue(dv, imei) : -1;
     if (imeiKey < 0 || (imeiLen === 15 && (buf[imei + 14] < 0x30 || buf[imei + 14] > 0x39))) {
       return this.ecrError(buf, off, len, RESULT.INVALID_AVP_VALUE, this.inTerminalInformation(buf.subarray(imei - 12, imeiEnd)), 'IMEI is not 14 or 15 digits');
     }
-    const svn = sv < 0 ? NO_SVN : svEnd - sv === 2 ? digitValue(buf, sv, svEnd) : -1;
-    if (sv >= 0 && svn < 0) {
-      return this.ecrError(buf, off, len, RESULT.INVALID_AVP_VALUE, this.inTerminalInformation(buf.subarray(sv - 12, svEnd)), 'Software-Version is not 2 digits');
+    let svn = NO_SVN;
+    if (sv >= 0) {
+      const d0 = svEnd - sv === 2 ? buf[sv] - 0x30 : -1;
+      const d1 = svEnd - sv === 2 ? buf[sv + 1] - 0x30 : -1;
+      if (d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9) {
+        return this.ecrError(buf, off, len, RESULT.INVALID_AVP_VALUE, this.inTerminalInformation(buf.subarray(sv - 12, svEnd)), 'Software-Version is not 2 digits');
+      }
+      svn = d0 * 10 + d1;
     }
     const imsiDigits = un < 0 ? 0 : unEnd - un;
     const imsi = un < 0 ? 0 : imsiDigits >= 5 && imsiDigits <= 15 ? digitValue(buf, un, unEnd) : -1;
@@ -615,8 +689,8 @@ class Connection {
     }
 
     // duplicate detection by (Origin-Host, End-to-End id)
-    const dups = this.dupsFor(buf, oh, ohEnd);
-    const e2e = readU32(buf, off + 16);
+    const dups = this.sameHost(dv, oh, ohEnd - oh) ? this.dups! : this.switchHost(buf, oh, ohEnd);
+    const e2e = dv.getUint32(off + 16);
     let outcome = dups.get(e2e);
     if (outcome === 0) {
       let answer: CheckAnswer;
@@ -634,29 +708,32 @@ class Connection {
       dups.put(e2e, outcome);
     }
 
-    // the ECA: header, Session-Id, the precomputed tail, Proxy-Info echoed
+    // The ECA: header, Session-Id, the precomputed tail, Proxy-Info echoed. The header and the
+    // Session-Id are written a word at a time through DataViews: measured, for these short spans
+    // that beats a byte loop (~3x) and Buffer#copy (a native call's fixed cost).
     const tail = this.node.ecaTails[outcome];
-    const sidAlen = 8 + sidEnd - sid;
-    let total = HEADER_LENGTH + ((sidAlen + 3) & ~3) + tail.length;
+    const sidLen = sidEnd - sid;
+    const sidPadded = (sidLen + 3) & ~3;
+    let total = HEADER_LENGTH + 8 + sidPadded + tail.length;
     if (proxy) total += this.proxyInfoLength(buf, off, end);
-    const out = this.reserve(total);
-    let q = this.outPos;
-    out[q] = 1;
-    out[q + 1] = total >>> 16;
-    out[q + 2] = total >>> 8;
-    out[q + 3] = total;
-    out[q + 4] = flags & FLAG_PROXIABLE;
-    writeU24(out, q + 5, CMD_ME_IDENTITY_CHECK);
-    writeU32(out, q + 8, APP_S13);
-    for (let i = 12; i < 20; i++) out[q + i] = buf[off + i];
-    q += HEADER_LENGTH;
-    writeU32(out, q, A_SESSION_ID);
-    out[q + 4] = AVP_FLAG_MANDATORY;
-    writeU24(out, q + 5, sidAlen);
-    q += 8;
-    for (let i = sid; i < sidEnd; i++) out[q++] = buf[i];
-    while (q & 3) out[q++] = 0;
-    // measured: TypedArray#set is ~3x faster than a byte loop for the ~100-byte tail
+    let out = this.out;
+    if (out === null || out.length - this.outPos < total) out = this.reserve(total);
+    const ov = this.outView;
+    let q = this.outBase + this.outPos;
+    ov.setUint32(q, 0x01000000 | total);
+    ov.setUint32(q + 4, ((flags & FLAG_PROXIABLE) << 24) | CMD_ME_IDENTITY_CHECK);
+    ov.setUint32(q + 8, APP_S13);
+    ov.setInt32(q + 12, dv.getInt32(off + 12, true), true);
+    ov.setInt32(q + 16, dv.getInt32(off + 16, true), true);
+    ov.setUint32(q + 20, A_SESSION_ID);
+    ov.setUint32(q + 24, (AVP_FLAG_MANDATORY << 24) | (8 + sidLen));
+    q += 28;
+    // whole words: the last may read the request's padding (within the frame: its length is a
+    // multiple of 4), which is then zeroed
+    for (let i = 0; i < sidLen; i += 4) ov.setInt32(q + i, dv.getInt32(sid + i, true), true);
+    for (let i = sidLen; i < sidPadded; i++) ov.setUint8(q + i, 0);
+    q += sidPadded - this.outBase;
+    // measured: TypedArray#set beats a word loop for the ~100-byte tail
     out.set(tail, q);
     q += tail.length;
     if (proxy) q = this.copyProxyInfo(buf, off, end, out, q);
@@ -664,20 +741,24 @@ class Connection {
     return true;
   }
 
-  private dupsFor(buf: Buffer, oh: number, ohEnd: number): DuplicateCache {
-    const last = this.lastOriginHost;
-    if (this.dups && last.length === ohEnd - oh) {
-      let same = true;
-      for (let i = 0; i < last.length; i++) {
-        if (last[i] !== buf[oh + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.dups;
-    }
-    this.lastOriginHost = Buffer.from(buf.subarray(oh, ohEnd));
-    this.dups = this.node.dupCache(this.lastOriginHost.toString('utf8'));
+  /** Whether the `n` bytes at `p` are the Origin-Host of the last ECR. */
+  private sameHost(dv: DataView, p: number, n: number): boolean {
+    if (n !== this.hostLen) return false;
+    const w = this.hostWords;
+    const full = n >> 2;
+    for (let i = 0; i < full; i++) if (dv.getInt32(p + 4 * i, true) !== w[i]) return false;
+    const rest = n & 3;
+    // the bytes past the end are the AVP's padding, within the frame
+    return rest === 0 || (dv.getInt32(p + 4 * full, true) & ((1 << (8 * rest)) - 1)) === w[full];
+  }
+
+  private switchHost(buf: Buffer, oh: number, ohEnd: number): DuplicateCache {
+    const n = ohEnd - oh;
+    const bytes = Buffer.alloc((n + 3) & ~3);
+    buf.copy(bytes, 0, oh, ohEnd);
+    this.hostWords = Int32Array.from({ length: bytes.length >> 2 }, (_, i) => bytes.readInt32LE(4 * i));
+    this.hostLen = n;
+    this.dups = this.node.dupCache(bytes.toString('utf8', 0, n));
     return this.dups;
   }
 
@@ -725,6 +806,29 @@ function digitValue(buf: Buffer, start: number, end: number): number {
     v = v * 10 + d;
   }
   return v;
+}
+
+/**
+ * The value of 4 ASCII digits read as a little-endian word, or -1 if one is not a digit: each
+ * byte is checked with two masks, then the digits are combined in pairs (SWAR).
+ */
+function digits4(w: number): number {
+  if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
+  const v = w & 0x0f0f0f0f;
+  // bytes d0 d1 d2 d3 (d0 first): pairs d0d1 in byte 0 and d2d3 in byte 2
+  const pairs = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+  return (pairs & 0xff) * 100 + (pairs >>> 16);
+}
+
+/** The value of the 14 decimal digits at `p` (an IMEI key), or -1 if one is not a digit. */
+function imeiKeyValue(dv: DataView, p: number): number {
+  const a = digits4(dv.getInt32(p, true));
+  const b = digits4(dv.getInt32(p + 4, true));
+  const c = digits4(dv.getInt32(p + 8, true));
+  const d0 = dv.getUint8(p + 12) - 0x30;
+  const d1 = dv.getUint8(p + 13) - 0x30;
+  if (a < 0 || b < 0 || c < 0 || d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9) return -1;
+  return ((a * 10_000 + b) * 10_000 + c) * 100 + d0 * 10 + d1;
 }
 
 function padTo4(b: Buffer): Buffer {
