@@ -12,6 +12,17 @@ export interface DimensionContext {
   /** The analysis date, `YYYY-MM-DD`: windows end the day before it. */
   analysisDate: string;
   profile: CountryProfile;
+  /**
+   * A table (`imei_norm`) holding every IMEI that can match, from the dimension's `screen`: the
+   * query then reads the observations of those IMEIs only. Absent: every IMEI.
+   */
+  scope?: string;
+  /**
+   * With `scope`, for dimensions that read `v_triplet`: a table holding that view's rows for at
+   * least the IMEIs of the scope, over at least the months of the dimension's window, read once
+   * for all such dimensions of the run (see `tripletsOf`).
+   */
+  triplets?: string;
 }
 
 /** A query with its own parameters ($1, $2, ... numbered from 1). */
@@ -31,6 +42,31 @@ export interface Dimension<P = Record<string, unknown>> {
    * may be null). IMEIs are DIRBS-normalised keys, as stored everywhere.
    */
   sql(params: P, ctx: DimensionContext): SqlQuery;
+  /**
+   * Optional: a cheap query, from the observation summaries, giving `imei_norm` of every IMEI
+   * that can match on the analysis date (a superset of the matches; null when these parameters
+   * allow no such narrowing). The run then evaluates `sql` with `scope` set to its result.
+   */
+  screen?(params: P, ctx: DimensionContext): SqlQuery | null;
+  /**
+   * Optional, for dimensions that read `v_triplet`: the days of observations they read. Screened
+   * runs then read the candidates' triplets once for all of them (`DimensionContext.triplets`).
+   */
+  tripletWindow?(params: P, ctx: DimensionContext): { from: string; to: string };
+  /**
+   * Optional: results kept per IMEI and month between runs, for a dimension whose every day is
+   * decided by that day's data alone (and by the reference lists `references`). Runs compute the
+   * days they have not seen or whose data changed (`refresh`, for the days in a table
+   * `(month date, bits integer)`), then read the window from what is kept (`fromCache`).
+   */
+  monthCache?: {
+    readonly references: readonly string[];
+    window(params: P, ctx: DimensionContext): { from: string; to: string };
+    refresh(params: P, key: string, days: string): SqlQuery[];
+    /** Forget what is kept: all of it, or the months before `before`. */
+    drop(key: string, before: string | null): SqlQuery[];
+    fromCache(params: P, key: string, ctx: DimensionContext): SqlQuery;
+  };
 }
 
 /** Day arithmetic for windows: `YYYY-MM-DD` minus n days. */

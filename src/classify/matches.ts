@@ -2,35 +2,164 @@
  * Compose a condition's dimensions into one SQL statement that materialises its matches
  * (`imei_norm`, `evidence`) in a temporary table. A dimension used by several conditions (same
  * module, parameters and inversion) is computed once per run.
+ *
+ * Screened runs (the default) first ask each dimension that can narrow itself for its candidate
+ * IMEIs (`screen`, from the observation summaries) and evaluate it on those only; the triplets of
+ * the candidates of every dimension that reads `v_triplet` are read once, into one table.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
-import type { DimensionContext } from './dimension.ts';
+import { daysBefore, type DimensionContext } from './dimension.ts';
+import { monthOf, windowMask, windowMonths, type Window } from './dimensions/common.ts';
 import { DIMENSIONS } from './dimensions/index.ts';
+import { cacheKey, saveCache, validCache, type Watermark } from './incremental.ts';
+
+/** The run's table of the candidates' `v_triplet` rows. */
+const TRIPLETS = 'cls_triplets';
 
 export class MatchBuilder {
   private readonly cache = new Map<string, string>();
+  /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
+  private readonly scopes = new Map<string, string>();
   private n = 0;
 
+  /**
+   * @param screens narrow the dimensions that can be narrowed to the IMEIs their screens give
+   *   (the default); without, every dimension reads all observations (the reference the screened
+   *   run is tested against).
+   */
   constructor(
     private readonly tx: Db,
     private readonly ctx: DimensionContext,
+    private readonly screens = true,
+    /** The imports visible at the start of the run: with it, caches carried between runs are used. */
+    private readonly watermark: Watermark | null = null,
   ) {}
+
+  private static key(module: string, parameters: Record<string, unknown>): string {
+    return createHash('sha1').update(JSON.stringify([module, parameters])).digest('hex');
+  }
+
+  /** The candidates of a dimension's screen, in a new table; null when it cannot narrow. */
+  private async scope(module: string, parameters: Record<string, unknown>): Promise<string | null> {
+    const dim = DIMENSIONS[module];
+    const screen = this.screens ? dim.screen?.(dim.params.parse(parameters), this.ctx) : null;
+    if (!screen) return null;
+    const scope = `cls_scope_${++this.n}`;
+    await this.tx.query(`CREATE TEMP TABLE ${scope} ON COMMIT DROP AS SELECT DISTINCT imei_norm FROM (${screen.text}) s`, screen.values);
+    return scope;
+  }
+
+  /**
+   * Before the conditions: the candidates of every screened dimension that reads triplets, and
+   * their triplets over the months of all those dimensions' windows, in one table.
+   */
+  async prepare(conditions: ConditionConfig[]): Promise<void> {
+    if (!this.screens) return;
+    let first: string | null = null;
+    let last: string | null = null;
+    for (const d of conditions.flatMap((c) => c.dimensions)) {
+      const dim = DIMENSIONS[d.module];
+      const key = MatchBuilder.key(d.module, d.parameters);
+      if (!dim.tripletWindow || this.scopes.has(key)) continue;
+      const scope = await this.scope(d.module, d.parameters);
+      if (!scope) continue;
+      this.scopes.set(key, scope);
+      const w = dim.tripletWindow(dim.params.parse(d.parameters), this.ctx);
+      if (first === null || monthOf(w.from) < first) first = monthOf(w.from);
+      if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
+    }
+    if (!this.scopes.size) return;
+    const union = [...this.scopes.values()].map((s) => `SELECT imei_norm FROM ${s}`).join(' UNION ');
+    // By index, one lookup per candidate (an array, not a join: nested loops are off).
+    await this.tx.query(
+      `CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS
+       SELECT t.* FROM v_triplet t WHERE t.month >= $1::date AND t.month <= $2::date AND t.imei_norm = ANY (ARRAY(${union}))`,
+      [first, last],
+    );
+  }
 
   /** The temp table holding one dimension's result (computed on first use). */
   private async dimensionTable(module: string, parameters: Record<string, unknown>): Promise<string> {
-    const key = createHash('sha1').update(JSON.stringify([module, parameters])).digest('hex');
+    const key = MatchBuilder.key(module, parameters);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const dim = DIMENSIONS[module];
     const params = dim.params.parse(parameters);
-    const q = dim.sql(params, this.ctx);
     const table = `cls_dim_${++this.n}`;
+    if (this.screens && this.watermark && dim.monthCache) {
+      await this.fromMonthCache(module, parameters, table);
+      this.cache.set(key, table);
+      return table;
+    }
+    const prepared = this.scopes.get(key);
+    // The few IMEIs that can match, from the observation summaries; the dimension then reads
+    // their observations only.
+    const scope = prepared ?? (await this.scope(module, parameters));
+    const ctx = scope ? { ...this.ctx, scope, triplets: prepared ? TRIPLETS : undefined } : this.ctx;
+    const q = dim.sql(params, ctx);
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
-    await this.tx.exec(`CREATE INDEX ON ${table} (imei_norm); ANALYZE ${table}`);
+    // Joined by hash (the run turns nested loops off): statistics, no index.
+    await this.tx.exec(`ANALYZE ${table} (imei_norm)`);
     this.cache.set(key, table);
     return table;
+  }
+
+  /**
+   * A dimension keeping results per IMEI and month: compute the days of the window not kept yet,
+   * and those an import since the cache's last run touched; then read the window from the cache.
+   */
+  private async fromMonthCache(module: string, parameters: Record<string, unknown>, table: string): Promise<void> {
+    const dim = DIMENSIONS[module];
+    const mc = dim.monthCache!;
+    const params = dim.params.parse(parameters);
+    const key = cacheKey(module, parameters, this.ctx.profile);
+    const w = mc.window(params, this.ctx);
+    const prev = await validCache(this.tx, key, this.watermark!, mc.references);
+    const next = (d: string, n: number) => daysBefore(d, -n);
+    let ranges: Window[];
+    let covered: Window;
+    if (!prev?.covered_from || !prev.covered_to || w.to < next(prev.covered_from, -1) || w.from > next(prev.covered_to, 1)) {
+      // Nothing kept that joins this window: start over.
+      for (const q of mc.drop(key, null)) await this.tx.query(q.text, q.values);
+      ranges = [w];
+      covered = w;
+    } else {
+      const cf = prev.covered_from;
+      const ct = prev.covered_to;
+      ranges = [];
+      if (w.from < cf) ranges.push({ from: w.from, to: next(cf, -1) });
+      if (w.to > ct) ranges.push({ from: next(ct, 1), to: w.to });
+      const touched = await this.tx.query<{ from: string; to: string }>(
+        'SELECT period_start::text AS from, period_end::text AS to FROM v_obs_import WHERE id > $1',
+        [prev.obs_import_max],
+      );
+      let staleOutside = false;
+      for (const t of touched.rows) {
+        if (t.to >= w.from && t.from <= w.to) ranges.push({ from: t.from < w.from ? w.from : t.from, to: t.to > w.to ? w.to : t.to });
+        if ((t.from < w.from && t.to >= cf) || (t.to > w.to && t.from <= ct)) staleOutside = true;
+      }
+      // Kept days outside the window whose data changed are no longer up to date (a later window
+      // recomputes them: kept results only grow with data, so recomputing merges into them).
+      covered = staleOutside ? w : { from: cf < w.from ? cf : w.from, to: ct > w.to ? ct : w.to };
+    }
+    if (ranges.length) {
+      const months = new Map<string, number>();
+      for (const r of ranges) for (const m of windowMonths(r)) months.set(m, (months.get(m) ?? 0) | windowMask(m, r));
+      const days = `cls_days_${++this.n}`;
+      await this.tx.exec(`CREATE TEMP TABLE ${days} (month date, bits integer) ON COMMIT DROP`);
+      for (const [m, bits] of months) if (bits) await this.tx.query(`INSERT INTO ${days} VALUES ($1, $2)`, [m, bits]);
+      for (const q of mc.refresh(params, key, days)) await this.tx.query(q.text, q.values);
+    }
+    // What is kept before the window's first month is no longer needed.
+    const firstMonth = monthOf(w.from);
+    for (const q of mc.drop(key, firstMonth)) await this.tx.query(q.text, q.values);
+    if (covered.from < firstMonth) covered = { from: firstMonth, to: covered.to };
+    await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, mc.references, covered);
+    const q = mc.fromCache(params, key, this.ctx);
+    await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
+    await this.tx.exec(`ANALYZE ${table} (imei_norm)`);
   }
 
   /** Materialise the matches of a condition into `table`; returns the number of IMEIs. */
@@ -59,7 +188,7 @@ export class MatchBuilder {
        FROM ${base} b ${joins.join(' ')}
        ${nots.length ? `WHERE ${nots.join(' AND ')}` : ''}`,
     );
-    await this.tx.exec(`CREATE INDEX ON ${table} (imei_norm); ANALYZE ${table}`);
+    await this.tx.exec(`ANALYZE ${table} (imei_norm)`);
     const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
     return rows[0].n;
   }

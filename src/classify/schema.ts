@@ -1,7 +1,8 @@
 /**
  * Tables of the classification module: runs, and the state of each (IMEI, condition) with the
  * evidence of its latest match. A state is open while `end_date` is null; the block date is fixed
- * when the state opens and never recomputed.
+ * when the state opens and never recomputed. `first_run` opened the state; `last_run` is the latest
+ * run that changed it (opened, refreshed its evidence, closed it).
  *
  * Citus: `cls_state` is distributed by `imei_norm`; `cls_run` is a reference table.
  */
@@ -47,6 +48,54 @@ CREATE VIEW v_cls_conditions AS
   SELECT c->>'label' AS cond, (c->>'blocking')::boolean AS blocking, c->>'reason' AS reason,
          (c->>'grace_period_days')::integer AS grace_period_days
   FROM v_cls_latest_run r, jsonb_array_elements(r.conditions) c;
+`,
+  },
+  {
+    version: 9,
+    name: 'classification state: room for evidence refreshed in place',
+    // A continuing state's evidence is rewritten when it changes (last seen, windows): with room
+    // left on each page the new version stays on it, and no index entry is added per update.
+    sql: 'ALTER TABLE cls_state SET (fillfactor = 50)',
+  },
+  {
+    version: 13,
+    name: 'classification caches carried from run to run',
+    sql: `
+-- Per cached dimension (module, parameters, the profile settings it reads): the data it has seen.
+CREATE TABLE cls_dim_cache (
+  key text PRIMARY KEY,
+  analysis_date date NOT NULL,
+  -- observation imports seen: those up to this id, this many of them (an import committed late
+  -- under that id shows as a different count and the cache starts over)
+  obs_import_max bigint NOT NULL,
+  obs_import_count bigint NOT NULL,
+  -- per reference list the dimension reads: imports seen, the latest one
+  ref_imports jsonb NOT NULL,
+  -- the days it holds
+  covered_from date NOT NULL,
+  covered_to date NOT NULL
+);
+-- time_distance_conflict per IMEI and month: the conflict days, and the pairs of distant cells
+-- that first cover each of those days in the order evidence picks them (farthest first).
+CREATE TABLE cls_conflict_month (
+  imei_norm text NOT NULL,
+  key text NOT NULL,
+  month date NOT NULL,
+  days integer NOT NULL,
+  PRIMARY KEY (imei_norm, key, month)
+);
+CREATE INDEX cls_conflict_month_key ON cls_conflict_month (key, month);
+CREATE TABLE cls_conflict_pair (
+  imei_norm text NOT NULL,
+  key text NOT NULL,
+  month date NOT NULL,
+  cell_a text NOT NULL,
+  cell_b text NOT NULL,
+  km double precision NOT NULL,
+  bits integer NOT NULL,
+  PRIMARY KEY (imei_norm, key, month, cell_a, cell_b)
+);
+CREATE INDEX cls_conflict_pair_key ON cls_conflict_pair (key, month);
 `,
   },
 ];

@@ -98,6 +98,8 @@ export async function buildContent(tx: Db, p: BuildParams): Promise<void> {
      SELECT DISTINCT coalesce(${home('t.imsi')}, t.operator), t.imei_norm, t.imsi, t.msisdn, p.block_date, p.reasons
      FROM lst_t_pending p JOIN v_triplet t ON t.imei_norm = p.imei_norm ${WINDOW_JOIN}
      WHERE ${IN_WINDOW} AND t.imsi IS NOT NULL AND t.msisdn IS NOT NULL
+       -- the pending IMEIs' rows by index (1 M subscribers: 2.2 s scanning every triplet, 0.1 s so)
+       AND t.imei_norm = ANY (ARRAY(SELECT imei_norm FROM lst_t_pending))
        AND NOT EXISTS (SELECT 1 FROM v_pairing pr WHERE pr.imei_norm = t.imei_norm AND pr.imsi = t.imsi)`,
     [L, p.options.lookback_days],
   );

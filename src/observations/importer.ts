@@ -20,6 +20,7 @@ import { evaluateGates, GATE_NAMES, type GateResult, type VolumeHistory } from '
 import { Hll } from './hll.ts';
 import { emptyCounts, parseObservationChunks, type ObservationCounts } from './parser.ts';
 import { operatorId } from './operators.ts';
+import { locationSuspects, mergeIdentifiers, mergeLocationMulti, mergeLocations, mergeSoftwareVersions, mergeTacRats, mergeTacs, stageImeis } from './summaries.ts';
 
 export interface ObservationImportOptions {
   file: string;
@@ -109,8 +110,9 @@ export async function importObservations(db: Db, opts: ObservationImportOptions)
         const partitions = await ensurePartitions(tx);
         const merged = await mergeStage(tx, opId, drains > 1);
         // Fresh statistics for the classification's plans (PGlite has no autovacuum; a server's
-        // would come later): sampled, so cheap whatever the table's size.
-        await tx.exec(`ANALYZE ${[...partitions, 'obs_imei', 'obs_imei_svn'].join(', ')}`);
+        // would come later): sampled, so cheap whatever the table's size. (Of the summaries, the
+        // one a plan depends on: without statistics, "changed since" reads all of it.)
+        await tx.exec(`ANALYZE ${[...partitions, 'obs_imei', 'obs_imei_svn', 'obs_imei_ident'].join(', ')}`);
         report.triplets = merged.triplets;
         report.imeis = merged.imeis;
         await mergeDaily(tx, opId, c);
@@ -198,12 +200,16 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
      ${earlier.length ? upsert : ''}`,
     [opId],
   );
-  const i = await tx.query<{ n: number }>(
-    `WITH g AS MATERIALIZED (
-       SELECT imei_norm, min(first_day) AS f, max(last_day) AS l, bit_or(rat_bits) AS r FROM obs_stage WHERE kind = 't' GROUP BY imei_norm
-     ), merged AS (
+  // Per staged IMEI; the summaries read the IMEI's days as stored before this file, so they go first.
+  await stageImeis(tx);
+  await mergeIdentifiers(tx);
+  await mergeTacs(tx);
+  await locationSuspects(tx);
+  await tx.exec('CREATE TEMP TABLE obs_stage_rats (tac text, rat_bitmask integer) ON COMMIT DROP');
+  await tx.query(
+    `WITH merged AS (
        INSERT INTO obs_imei AS o (imei_norm, first_seen, last_seen, rat_bitmask, operator_bitmask)
-       SELECT imei_norm, ${D} + f, ${D} + l, r, $1 FROM g ORDER BY imei_norm
+       SELECT imei_norm, ${D} + f, ${D} + l, r, $1 FROM obs_stage_imei ORDER BY imei_norm
        ON CONFLICT (imei_norm) DO UPDATE SET
          first_seen = least(o.first_seen, excluded.first_seen),
          last_seen = greatest(o.last_seen, excluded.last_seen),
@@ -211,27 +217,15 @@ async function mergeStage(tx: Db, opId: number, partial: boolean): Promise<{ tri
          operator_bitmask = o.operator_bitmask | excluded.operator_bitmask
        WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen
           OR (o.rat_bitmask | excluded.rat_bitmask) <> o.rat_bitmask OR (o.operator_bitmask | excluded.operator_bitmask) <> o.operator_bitmask
-       RETURNING 1)
-     SELECT count(*) AS n FROM g`,
+       RETURNING left(o.imei_norm, 8) AS tac, o.rat_bitmask)
+     INSERT INTO obs_stage_rats SELECT DISTINCT tac, rat_bitmask FROM merged`,
     [1 << opId],
   );
-  await tx.query(
-    `INSERT INTO obs_location AS o (month, imei_norm, operator_id, cell_id, first_seen, last_seen, date_bitmask)
-     SELECT ${D} + month, imei_norm, $1, cell_id, ${D} + min(first_day), ${D} + max(last_day), bit_or(date_bits)
-     FROM obs_stage WHERE kind = 'l' GROUP BY month, imei_norm, cell_id
-     ON CONFLICT (imei_norm, month, operator_id, cell_id) DO UPDATE SET
-       first_seen = least(o.first_seen, excluded.first_seen),
-       last_seen = greatest(o.last_seen, excluded.last_seen),
-       date_bitmask = o.date_bitmask | excluded.date_bitmask
-     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen OR (o.date_bitmask | excluded.date_bitmask) <> o.date_bitmask`,
-    [opId],
-  );
-  await tx.query(
-    `INSERT INTO obs_imei_svn AS o (imei_norm, svn, first_seen, last_seen)
-     SELECT imei_norm, svn, ${D} + min(first_day), ${D} + max(last_day) FROM obs_stage WHERE kind = 's' GROUP BY imei_norm, svn
-     ON CONFLICT (imei_norm, svn) DO UPDATE SET first_seen = least(o.first_seen, excluded.first_seen), last_seen = greatest(o.last_seen, excluded.last_seen)
-     WHERE excluded.first_seen < o.first_seen OR excluded.last_seen > o.last_seen`,
-  );
+  await mergeTacRats(tx, 'obs_stage_rats');
+  const i = await tx.query<{ n: number }>('SELECT count(*) AS n FROM obs_stage_imei');
+  await mergeLocations(tx, opId);
+  await mergeLocationMulti(tx);
+  await mergeSoftwareVersions(tx);
   const staged = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM obs_stage WHERE kind = 't' ${group('month, imei_norm, imsi, msisdn')}) s`);
   return { triplets: staged.rows[0].n, imeis: i.rows[0].n };
 }

@@ -1,7 +1,7 @@
 /**
  * Retention: subscriber-level data (IMSI, MSISDN, location per month) older than the retention
- * period is removed by dropping whole monthly partitions; IMEI-level facts stay. Every prune is
- * recorded with what it removed.
+ * period is removed by dropping whole monthly partitions, with the summaries drawn from it;
+ * IMEI-level facts stay. Every prune is recorded with what it removed.
  */
 import { advisoryLock, type Db } from '../store/db.ts';
 
@@ -41,6 +41,10 @@ export async function prune(db: Db, months: number, now = new Date()): Promise<P
         partitions.push(name);
       }
     }
+    // The summaries follow: multi-cell days of the months dropped, current identifiers of IMEIs
+    // not seen since the cutoff (personal data: kept no longer than the observations).
+    await tx.query('DELETE FROM obs_loc_multi WHERE month < $1', [cutoff]);
+    await tx.query('DELETE FROM obs_imei_ident i USING obs_imei o WHERE o.imei_norm = i.imei_norm AND o.last_seen < $1', [cutoff]);
     await tx.query('INSERT INTO obs_prune (months_kept, cutoff, partitions, rows_removed) VALUES ($1, $2, $3, $4)', [months, cutoff, partitions, removed]);
     return { months_kept: months, cutoff, partitions, rows_removed: removed };
   });

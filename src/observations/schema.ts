@@ -7,6 +7,7 @@
  */
 import type { Migration } from '../store/migrate.ts';
 import { RAT_CODES, ratBit } from './rat.ts';
+import { IMPORT_VIEW_SQL, SUMMARIES_SQL, TAC_SUMMARY_SQL } from './summaries.ts';
 
 /** RAT-bitmask bits of each generation, for the SQL function `obs_generations`. */
 function generationBits(gen: string): number {
@@ -136,5 +137,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
        | (CASE WHEN rat_bitmask & ${generationBits('5G')} <> 0 THEN 8 ELSE 0 END)
 $$;
 `,
+  },
+  {
+    version: 8,
+    name: 'observation summaries for classification: current identifiers per IMEI, multi-cell days',
+    sql: SUMMARIES_SQL,
+  },
+  {
+    version: 10,
+    name: 'observation summaries for classification: TACs seen, IMEIs by TAC',
+    sql: TAC_SUMMARY_SQL,
+  },
+  {
+    version: 11,
+    name: 'observation imports as a public view (what changed since a classification run)',
+    sql: IMPORT_VIEW_SQL,
   },
 ];

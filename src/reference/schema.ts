@@ -96,4 +96,9 @@ ${listTable(listSpec('cell_list'))}
 CREATE VIEW v_cell AS SELECT cell_id, lat::double precision AS lat, lon::double precision AS lon FROM ref_cell WHERE valid_to IS NULL;
 `,
   },
+  {
+    version: 12,
+    name: 'reference imports as a public view (what changed since a classification run)',
+    sql: 'CREATE VIEW v_reference_import AS SELECT id, kind, effective_at FROM ref_import;',
+  },
 ];

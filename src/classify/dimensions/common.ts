@@ -14,7 +14,7 @@
  * (HAVING results), which can end in a nested loop over millions of rows.
  */
 import { z } from 'zod';
-import { daysBefore, lookbackWindow, type Dimension, type DimensionContext } from '../dimension.ts';
+import { daysBefore, lookbackWindow, type Dimension, type DimensionContext, type SqlQuery } from '../dimension.ts';
 
 export interface Window {
   from: string;
@@ -125,12 +125,51 @@ function monthsAfter(month: string, n: number): string {
 /** How many parameters `windowValues` takes: a dimension's own start at $7. */
 export const WINDOW_VALUES = 6;
 
-/** The day bits of monthly row `alias` inside the window (a CASE on the month, no function call per row). */
-export const windowBits = (alias: string): string =>
-  `(${alias}.date_bitmask & CASE WHEN ${alias}.month = $3::date THEN $4::int WHEN ${alias}.month = $5::date THEN $6::int ELSE ${ALL_DAYS} END)`;
+/** The day bits `expr` of monthly row `alias` inside the window (a CASE on the month, no function call per row). */
+export const maskOf = (expr: string, alias: string): string =>
+  `(${expr} & CASE WHEN ${alias}.month = $3::date THEN $4::int WHEN ${alias}.month = $5::date THEN $6::int ELSE ${ALL_DAYS} END)`;
+
+/** The day bits of monthly row `alias` inside the window. */
+export const windowBits = (alias: string): string => maskOf(`${alias}.date_bitmask`, alias);
 
 /** Monthly row `alias` has days in the window; its months outside the window are never read (partition pruning). */
 export const inWindow = (alias: string): string => `${alias}.month >= $3::date AND ${alias}.month <= $5::date AND ${windowBits(alias)} <> 0`;
+
+/**
+ * Restricts rows `alias` to the IMEIs of the run's scope, if any: an index lookup per candidate
+ * (an array, not a join: whatever the join settings). Measured at 188 000 candidates among a
+ * million IMEIs, still faster than hash joins over the whole tables.
+ */
+export const inScope = (alias: string, ctx: DimensionContext): string =>
+  ctx.scope && !ctx.triplets ? ` AND ${alias}.imei_norm = ANY (ARRAY(SELECT sc.imei_norm FROM ${ctx.scope} sc))` : '';
+
+/**
+ * The relation to read `v_triplet` rows from: the view, or the run's table of the candidates'
+ * rows. That table holds every row of each IMEI it has over the dimension's window, so results
+ * are exact for those IMEIs, and the others cannot match (they are outside the screen).
+ */
+export const tripletsOf = (ctx: DimensionContext): string => ctx.triplets ?? 'v_triplet';
+
+/**
+ * Screen: the IMEIs seen whose TAC (first 8 characters of the key) passes `cond` on the TAC
+ * summary `t` (v_seen_tac: first day seen, RATs seen, malformed keys), found by TAC.
+ */
+export function seenWithTac(cond: string, values: unknown[] = [], before = ''): SqlQuery {
+  return {
+    text: `${before}
+SELECT s.imei_norm FROM v_seen_imei s WHERE left(s.imei_norm, 8) = ANY (ARRAY(SELECT t.tac FROM v_seen_tac t WHERE ${cond}))`,
+    values,
+  };
+}
+
+/**
+ * Screen: the IMEIs that may have been seen with two or more distinct IMSIs (or MSISDNs) in the
+ * window: those that were seen with another one on or after the window's first day
+ * (`v_imei_ident`). Any other IMEI had at most one in the window.
+ */
+export function changedIdentifiers(kind: 'imsi' | 'msisdn', w: Window): SqlQuery {
+  return { text: `SELECT imei_norm FROM v_imei_ident WHERE ${kind}_since > $1::date`, values: [w.from] };
+}
 
 /** The window as evidence. */
 export const WINDOW_JSON = `jsonb_build_object('from', $1::date, 'to', $2::date)`;

@@ -3,7 +3,7 @@
  * the subscriber registration list) a day; IMSIs without a uid do not count.
  */
 import { z } from 'zod';
-import { defineDimension, inWindow, periodWindow, windowBits, withPeriod } from './common.ts';
+import { changedIdentifiers, defineDimension, inScope, inWindow, periodWindow, tripletsOf, windowBits, withPeriod } from './common.ts';
 import { dailyAverageSql } from './daily-average.ts';
 
 export const dailyAvgUid = defineDimension({
@@ -24,8 +24,11 @@ export const dailyAvgUid = defineDimension({
       minSeenDays: p.min_seen_days,
       what: 'uid',
       source: `SELECT t.imei_norm, r.uid AS sub, t.month, ${windowBits('t')} AS bits
-               FROM v_triplet t JOIN v_subscriber_registration r ON r.imsi = t.imsi WHERE ${inWindow('t')}`,
+               FROM ${tripletsOf(ctx)} t JOIN v_subscriber_registration r ON r.imsi = t.imsi WHERE ${inWindow('t')}${inScope('t', ctx)}`,
       valid: 'true',
     });
   },
+  // A national ID a day per IMSI at most: above 1 a day needs another IMSI in the window.
+  screen: (p, ctx) => (p.threshold <= 1 ? null : changedIdentifiers('imsi', periodWindow(ctx, p))),
+  tripletWindow: (p, ctx) => periodWindow(ctx, p),
 });

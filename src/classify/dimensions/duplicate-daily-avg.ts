@@ -3,7 +3,7 @@
  * average at least `threshold` distinct IMSIs (or MSISDNs) a day.
  */
 import { z } from 'zod';
-import { defineDimension, inWindow, isImsi, isMsisdn, periodWindow, windowBits, withPeriod } from './common.ts';
+import { changedIdentifiers, defineDimension, inScope, inWindow, isImsi, isMsisdn, periodWindow, tripletsOf, windowBits, withPeriod } from './common.ts';
 import { dailyAverageSql } from './daily-average.ts';
 
 export const duplicateDailyAvg = defineDimension({
@@ -25,8 +25,11 @@ export const duplicateDailyAvg = defineDimension({
       threshold: p.threshold,
       minSeenDays: p.min_seen_days,
       what: col,
-      source: `SELECT t.imei_norm, t.${col} AS sub, t.month, ${windowBits('t')} AS bits FROM v_triplet t WHERE ${inWindow('t')}`,
+      source: `SELECT t.imei_norm, t.${col} AS sub, t.month, ${windowBits('t')} AS bits FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}`,
       valid: p.use_msisdn ? isMsisdn('g.sub') : isImsi('g.sub'),
     });
   },
+  // With one identifier a day the average is 1 at most: above 1 needs another one in the window.
+  screen: (p, ctx) => (p.threshold <= 1 ? null : changedIdentifiers(p.use_msisdn ? 'msisdn' : 'imsi', periodWindow(ctx, p))),
+  tripletWindow: (p, ctx) => periodWindow(ctx, p),
 });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  defineDimension, inWindow, isImsi, isMsisdn, MAX_LISTED, operatorCodes, periodWindow, WINDOW_JSON, windowValues, withPeriod,
+  changedIdentifiers, defineDimension, inScope, inWindow, isImsi, isMsisdn, MAX_LISTED, operatorCodes, periodWindow, tripletsOf, WINDOW_JSON, windowValues, withPeriod,
 } from './common.ts';
 
 export const duplicateThreshold = defineDimension({
@@ -25,7 +25,7 @@ SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, retur
 FROM (
   SELECT * FROM (
     SELECT t.imei_norm COLLATE "C" AS imei_norm, t.${col} COLLATE "C" AS sub, bit_or(1 << t.operator_id) AS operators
-    FROM v_triplet t WHERE ${inWindow('t')}
+    FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
     GROUP BY 1, 2 ORDER BY 1, 2 OFFSET 0
   ) g WHERE ${valid}
 ) p
@@ -33,4 +33,7 @@ GROUP BY imei_norm HAVING count(*) >= $7`,
       values: [...windowValues(periodWindow(ctx, p)), p.threshold],
     };
   },
+  // Two or more identifiers in the window need another one seen since its first day.
+  screen: (p, ctx) => (p.threshold <= 1 ? null : changedIdentifiers(p.use_msisdn ? 'msisdn' : 'imsi', periodWindow(ctx, p))),
+  tripletWindow: (p, ctx) => periodWindow(ctx, p),
 });

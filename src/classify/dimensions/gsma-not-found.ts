@@ -3,7 +3,7 @@
  * more than its reporting body's delay before the analysis date (the catalogue lags allocations).
  */
 import { z } from 'zod';
-import { defineDimension, isImeiKey } from './common.ts';
+import { defineDimension, inScope, isImeiKey, seenWithTac } from './common.ts';
 
 /** DIRBS's delays, from the lag between GSMA allocation and appearance in the catalogue. */
 export const DEFAULT_RBI_DELAYS: Record<string, number> = { '00': 32, '01': 40, '35': 20, '86': 19, '91': 20, '99': 69 };
@@ -40,8 +40,10 @@ FROM v_seen_imei s
 LEFT JOIN unnest($1::text[], $2::int[]) AS d(rbi, delay) ON d.rbi = left(s.imei_norm, 2)
 WHERE ${isImeiKey('s.imei_norm')}
   AND NOT EXISTS (SELECT 1 FROM v_gsma_tac g WHERE g.tac = left(s.imei_norm, 8))
-  AND s.first_seen + coalesce(d.delay, 0) < $3::date`,
+  AND s.first_seen + coalesce(d.delay, 0) < $3::date${inScope('s', ctx)}`,
       values: [bodies, bodies.map((b) => p.per_rbi_delays[b]), ctx.analysisDate],
     };
   },
+  // The devices of the TACs seen that the catalogue lacks.
+  screen: () => seenWithTac('NOT EXISTS (SELECT 1 FROM v_gsma_tac g WHERE g.tac = t.tac)'),
 });

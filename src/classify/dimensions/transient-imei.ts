@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { lookbackWindow } from '../dimension.ts';
-import { defineDimension, inWindow, isMsisdn, MAX_LISTED, operatorCodes, WINDOW_JSON, windowBits, windowValues } from './common.ts';
+import { changedIdentifiers, defineDimension, inScope, inWindow, isMsisdn, MAX_LISTED, operatorCodes, tripletsOf, WINDOW_JSON, windowBits, windowValues } from './common.ts';
 
 const days = z.number().int().min(1).max(3660);
 
@@ -32,7 +32,7 @@ WITH busy AS MATERIALIZED (
     FROM (
       SELECT t.imei_norm COLLATE "C" AS imei_norm, t.month, t.msisdn COLLATE "C" AS msisdn, bit_or(${windowBits('t')}) AS bits,
              bit_or(1 << t.operator_id) AS operators
-      FROM v_triplet t WHERE ${inWindow('t')}
+      FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 OFFSET 0
     ) p
     GROUP BY imei_norm, month
@@ -44,8 +44,8 @@ numbers AS (
   SELECT imei_norm, operators, days_seen, msisdn_days, n, min(msisdn) AS msisdn
   FROM (
     SELECT b.imei_norm, b.operators, b.days_seen, b.msisdn_days, t.msisdn::numeric AS n, t.msisdn
-    FROM v_triplet t JOIN busy b ON b.imei_norm = t.imei_norm COLLATE "C"
-    WHERE ${inWindow('t')} AND ${isMsisdn('t.msisdn')}
+    FROM ${tripletsOf(ctx)} t JOIN busy b ON b.imei_norm = t.imei_norm COLLATE "C"
+    WHERE ${inWindow('t')}${inScope('t', ctx)} AND ${isMsisdn('t.msisdn')}
   ) x
   GROUP BY 1, 2, 3, 4, 5
 ),
@@ -63,4 +63,7 @@ HAVING count(*) >= 3 AND min(step) = max(step) AND min(step) > 0`,
       values: [...windowValues(lookbackWindow(ctx, p.period_days)), p.num_msisdns],
     };
   },
+  // A progression needs three MSISDNs in the window: another one seen since its first day.
+  screen: (p, ctx) => changedIdentifiers('msisdn', lookbackWindow(ctx, p.period_days)),
+  tripletWindow: (p, ctx) => lookbackWindow(ctx, p.period_days),
 });

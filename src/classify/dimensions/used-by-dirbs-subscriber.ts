@@ -4,5 +4,6 @@ import { operatorPrefixes, usedBy } from './used-by.ts';
 export const usedByDirbsSubscriber = usedBy(
   'used_by_dirbs_subscriber',
   'seen in the lookback window with an IMSI of a participating operator',
-  (profile) => ({ condition: 't.imsi LIKE ANY ($7::text[])', values: [operatorPrefixes(profile)] }),
+  (profile) => ({ condition: (n) => `t.imsi LIKE ANY ($${n}::text[])`, values: [operatorPrefixes(profile)] }),
+  false, // nearly every device is used by a participating operator's subscriber: no narrowing
 );

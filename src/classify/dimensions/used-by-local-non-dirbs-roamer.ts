@@ -8,7 +8,7 @@ export const usedByLocalNonDirbsRoamer = usedBy(
   'used_by_local_non_dirbs_roamer',
   'seen in the lookback window with a national IMSI of no participating operator',
   (profile) => ({
-    condition: 'left(t.imsi, 3) = ANY ($7::text[]) AND NOT t.imsi LIKE ANY ($8::text[])',
+    condition: (n) => `left(t.imsi, 3) = ANY ($${n}::text[]) AND NOT t.imsi LIKE ANY ($${n + 1}::text[])`,
     values: [profile.country.mcc, operatorPrefixes(profile)],
   }),
 );

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { CountryProfile } from '../../config/profile.ts';
 import { lookbackWindow, type Dimension } from '../dimension.ts';
-import { defineDimension, inWindow, isImsi, MAX_LISTED, operatorCodes, WINDOW_JSON, windowValues } from './common.ts';
+import { changedIdentifiers, defineDimension, inScope, inWindow, isImsi, MAX_LISTED, operatorCodes, tripletsOf, WINDOW_JSON, windowValues } from './common.ts';
 
 const params = z.object({ lookback_days: z.number().int().min(1).max(3660).default(30) }).strict();
 type Params = z.infer<typeof params>;
@@ -15,13 +15,20 @@ type Params = z.infer<typeof params>;
 export const operatorPrefixes = (profile: CountryProfile): string[] => profile.operators.flatMap((o) => o.mcc_mnc.map((p) => `${p}%`));
 
 interface ImsiFilter {
-  /** Condition on `t.imsi`, with its own parameters from $7. */
-  condition: string;
+  /**
+   * Condition on `t.imsi` decided by its first 6 digits (the country's MCCs, operators' MCC+MNC),
+   * its own parameters numbered from `first`.
+   */
+  condition: (first: number) => string;
   values: unknown[];
 }
 
-/** A dimension matching IMEIs seen in the lookback window with a valid IMSI passing `filter`. */
-export function usedBy(name: string, description: string, filter: (profile: CountryProfile) => ImsiFilter): Dimension<Params> {
+/**
+ * A dimension matching IMEIs seen in the lookback window with a valid IMSI passing `filter`.
+ * With `screened`, runs look only at the IMEIs whose current IMSI's prefix passes the filter,
+ * and those whose IMSI changed in the window (for a kind of subscriber most devices are not).
+ */
+export function usedBy(name: string, description: string, filter: (profile: CountryProfile) => ImsiFilter, screened = true): Dimension<Params> {
   return defineDimension({
     name,
     description,
@@ -33,17 +40,34 @@ export function usedBy(name: string, description: string, filter: (profile: Coun
         text: `
 WITH pairs AS (
   SELECT t.imei_norm COLLATE "C" AS imei_norm, t.imsi COLLATE "C" AS imsi, bit_or(1 << t.operator_id) AS operators
-  FROM v_triplet t WHERE ${inWindow('t')}
+  FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
   GROUP BY 1, 2 ORDER BY 1, 2
   OFFSET 0 -- IMSIs are checked on distinct pairs, not on every row; sorted, IMEIs aggregate as they stream
 )
 SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('distinct_imsis', count(*), 'imsis', to_jsonb((array_agg(imsi ORDER BY imsi))[1:${MAX_LISTED}]),
                           'operators', ${operatorCodes('bit_or(operators)')}, 'window', ${WINDOW_JSON}) AS evidence
-FROM pairs t WHERE ${isImsi('t.imsi')} AND ${f.condition}
+FROM pairs t WHERE ${isImsi('t.imsi')} AND ${f.condition(7)}
 GROUP BY imei_norm`,
         values: [...windowValues(w), ...f.values],
       };
     },
+    screen(p, ctx) {
+      if (!screened) return null;
+      const f = filter(ctx.profile);
+      const changed = changedIdentifiers('imsi', lookbackWindow(ctx, p.lookback_days));
+      // A valid IMSI is digits: its 6-digit prefix passes the filter, and it lies in
+      // [prefix, prefix || ':') in byte order (':' follows '9').
+      return {
+        text: `
+${changed.text}
+UNION
+SELECT i.imei_norm
+FROM (SELECT t.imsi AS prefix FROM (SELECT prefix AS imsi FROM v_imsi_prefix) t WHERE ${f.condition(2)}) p
+JOIN v_imei_ident i ON i.imsi COLLATE "C" >= p.prefix AND i.imsi COLLATE "C" < p.prefix || ':'`,
+        values: [...changed.values, ...f.values],
+      };
+    },
+    tripletWindow: (p, ctx) => lookbackWindow(ctx, p.lookback_days),
   });
 }
