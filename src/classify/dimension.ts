@@ -62,7 +62,8 @@ export interface Dimension<P = Record<string, unknown>> {
   monthCache?: {
     readonly references: readonly string[];
     window(params: P, ctx: DimensionContext): { from: string; to: string };
-    refresh(params: P, key: string, days: string): SqlQuery[];
+    /** `months`: the first and last months of `days` (ISO dates, for partition pruning). */
+    refresh(params: P, key: string, days: string, months: { first: string; last: string }): SqlQuery[];
     /** Forget what is kept: all of it, or the months before `before`. */
     drop(key: string, before: string | null): SqlQuery[];
     fromCache(params: P, key: string, ctx: DimensionContext): SqlQuery;

@@ -2,8 +2,9 @@
  * Tables of the observations module. Subscriber-level facts are kept per month (partitions, so
  * the retention period is enforced by dropping whole months); IMEI-level facts are kept for good.
  *
- * Citus: every table but `obs_operator`, `obs_daily`, `obs_import` and `obs_prune` (reference
- * tables) is distributed by `imei_norm`, which leads every unique key.
+ * Citus: every table but `obs_operator`, `obs_daily`, `obs_import`, `obs_prune` and the per-TAC
+ * and per-prefix summaries (`obs_tac*`, `obs_imsi_prefix`: reference tables) is distributed by
+ * `imei_norm`, which leads every unique key.
  */
 import type { Migration } from '../store/migrate.ts';
 import { RAT_CODES, ratBit } from './rat.ts';

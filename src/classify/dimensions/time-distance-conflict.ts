@@ -116,10 +116,10 @@ monthly AS (
   monthCache: {
     references: ['cell_list'],
     window: (p, ctx) => lookbackWindow(ctx, p.period_days),
-    refresh(p, key, days): SqlQuery[] {
+    refresh(p, key, days, months): SqlQuery[] {
       // The pairs of the days to compute, for the devices in two cells on one of them.
       const rows = `FROM v_location l JOIN ${days} d ON d.month = l.month
-  WHERE l.date_bitmask & d.bits <> 0
+  WHERE l.month >= '${months.first}'::date AND l.month <= '${months.last}'::date AND l.date_bitmask & d.bits <> 0
     AND l.imei_norm = ANY (ARRAY(SELECT m.imei_norm FROM v_location_multi m JOIN ${days} x ON x.month = m.month WHERE m.date_bitmask & x.bits <> 0))`;
       const batch = `cls_conflict_batch`;
       return [

@@ -57,14 +57,17 @@ GROUP BY imei_norm`,
       const f = filter(ctx.profile);
       const changed = changedIdentifiers('imsi', lookbackWindow(ctx, p.lookback_days));
       // A valid IMSI is digits: its 6-digit prefix passes the filter, and it lies in
-      // [prefix, prefix || ':') in byte order (':' follows '9').
+      // [prefix, prefix || ':') in byte order (':' follows '9'): one index range per prefix
+      // (OFFSET 0 keeps it so: flattened, a planner may pair every device with every prefix).
       return {
         text: `
 ${changed.text}
 UNION
-SELECT i.imei_norm
+SELECT x.imei_norm
 FROM (SELECT t.imsi AS prefix FROM (SELECT prefix AS imsi FROM v_imsi_prefix) t WHERE ${f.condition(2)}) p
-JOIN v_imei_ident i ON i.imsi COLLATE "C" >= p.prefix AND i.imsi COLLATE "C" < p.prefix || ':'`,
+CROSS JOIN LATERAL (
+  SELECT i.imei_norm FROM v_imei_ident i WHERE i.imsi COLLATE "C" >= p.prefix AND i.imsi COLLATE "C" < p.prefix || ':' OFFSET 0
+) x`,
         values: [...changed.values, ...f.values],
       };
     },
