@@ -68,6 +68,17 @@ export interface Dimension<P = Record<string, unknown>> {
     drop(key: string, before: string | null): SqlQuery[];
     fromCache(params: P, key: string, ctx: DimensionContext): SqlQuery;
   };
+  /**
+   * Optional: the whole result kept between runs, for a dimension whose result for an IMEI does
+   * not depend on the analysis date, only on the IMEI's first day seen and on the reference lists
+   * `references` (when `applies` to these parameters). An observation import can then change it
+   * only for IMEIs first seen within the import's period: runs evaluate `sql` with those IMEIs as
+   * `scope` and replace their rows, or everything after an import of one of `references`.
+   */
+  kept?: {
+    readonly references: readonly string[];
+    applies(params: P): boolean;
+  };
 }
 
 /** Day arithmetic for windows: `YYYY-MM-DD` minus n days. */

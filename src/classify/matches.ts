@@ -93,6 +93,11 @@ export class MatchBuilder {
       this.cache.set(key, table);
       return table;
     }
+    if (this.screens && this.watermark && dim.kept?.applies(params)) {
+      const kept = await this.fromKept(module, parameters);
+      this.cache.set(key, kept);
+      return kept;
+    }
     const prepared = this.scopes.get(key);
     // The few IMEIs that can match, from the observation summaries; the dimension then reads
     // their observations only.
@@ -161,6 +166,41 @@ export class MatchBuilder {
     await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, mc.references, covered);
     const q = mc.fromCache(params, key, this.ctx);
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
+  }
+
+  /**
+   * A dimension keeping its whole result: bring what is kept up to date (the IMEIs first seen
+   * within the period of an import since, or everything after an import of a list it reads), and
+   * read it from there (a relation usable where a table name is).
+   */
+  private async fromKept(module: string, parameters: Record<string, unknown>): Promise<string> {
+    const dim = DIMENSIONS[module];
+    const params = dim.params.parse(parameters);
+    const references = dim.kept!.references;
+    const key = cacheKey(module, parameters, this.ctx.profile);
+    const prev = await validCache(this.tx, key, this.watermark!, references);
+    const since = prev
+      ? (await this.tx.query<{ d: string | null }>('SELECT min(period_start)::text AS d FROM v_obs_import WHERE id > $1', [prev.obs_import_max])).rows[0].d
+      : null;
+    if (!prev || since !== null) {
+      let ctx = this.ctx;
+      if (prev) {
+        // An import adds IMEIs, or moves an IMEI's first day seen, only to days of its period.
+        const scope = `cls_scope_${++this.n}`;
+        await this.tx.query(`CREATE TEMP TABLE ${scope} ON COMMIT DROP AS SELECT imei_norm FROM v_seen_imei WHERE first_seen >= $1::date`, [since]);
+        await this.tx.query(`DELETE FROM cls_dim_kept WHERE key = $1 AND imei_norm = ANY (ARRAY(SELECT imei_norm FROM ${scope}))`, [key]);
+        ctx = { ...ctx, scope };
+      } else {
+        await this.tx.query('DELETE FROM cls_dim_kept WHERE key = $1', [key]);
+      }
+      const q = dim.sql(params, ctx);
+      const k = q.values.length + 1;
+      await this.tx.query(`INSERT INTO cls_dim_kept (key, imei_norm, evidence) SELECT $${k}, imei_norm, evidence FROM (${q.text}) d ORDER BY imei_norm`, [...q.values, key]);
+    }
+    // The analysis date stands for the days covered: the result does not depend on it.
+    await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, references, { from: this.ctx.analysisDate, to: this.ctx.analysisDate });
+    if (!/^[0-9a-f]+$/.test(key)) throw new Error(`bad cache key ${key}`);
+    return `(SELECT imei_norm, evidence FROM cls_dim_kept WHERE key = '${key}')`;
   }
 
   /** Materialise the matches of a condition into `table`; returns the number of IMEIs. */

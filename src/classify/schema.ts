@@ -99,4 +99,17 @@ CREATE TABLE cls_conflict_pair (
 CREATE INDEX cls_conflict_pair_key ON cls_conflict_pair (key, month);
 `,
   },
+  {
+    version: 14,
+    name: 'classification results kept from run to run',
+    sql: `
+-- The whole result of a dimension that keeps it (key as in cls_dim_cache, which records what it saw).
+CREATE TABLE cls_dim_kept (
+  key text NOT NULL,
+  imei_norm text NOT NULL,
+  evidence jsonb,
+  PRIMARY KEY (key, imei_norm)
+);
+`,
+  },
 ];

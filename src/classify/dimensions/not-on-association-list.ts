@@ -3,7 +3,7 @@
  * device type is exempted by the country profile. With `period_days`, only IMEIs seen in that window.
  */
 import { defineDimension } from './common.ts';
-import { notOnListParams, notOnListSql } from './not-on-list.ts';
+import { keptNotOnList, notOnListParams, notOnListSql } from './not-on-list.ts';
 
 export const notOnAssociationList = defineDimension({
   name: 'not_on_association_list',
@@ -11,4 +11,5 @@ export const notOnAssociationList = defineDimension({
   params: notOnListParams,
   sql: (p, ctx) =>
     notOnListSql({ join: '', uncovered: 'NOT EXISTS (SELECT 1 FROM v_device_association a WHERE a.imei_norm = c.imei_norm)', evidence: '' }, p, ctx),
+  kept: keptNotOnList('device_association_list'),
 });

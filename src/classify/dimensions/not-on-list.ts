@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { lookbackWindow, type DimensionContext, type SqlQuery } from '../dimension.ts';
-import { notExempted, WINDOW_JSON, WINDOW_VALUES, windowValues } from './common.ts';
+import { inScope, notExempted, WINDOW_JSON, WINDOW_VALUES, windowValues } from './common.ts';
 import { seenCandidates } from './seen-in-window.ts';
 
 export const notOnListParams = z.object({ period_days: z.number().int().min(1).max(3660).optional() }).strict();
@@ -19,15 +19,20 @@ export interface NotOnList {
   evidence: string;
 }
 
+/**
+ * Without a window, evidence holds what does not change from day to day (first seen, status,
+ * device type): a continuing state is then not rewritten every day, and the result can be kept
+ * between runs (`keptNotOnList`). With a window, the last day seen and the window too.
+ */
 export function notOnListSql(list: NotOnList, p: z.infer<typeof notOnListParams>, ctx: DimensionContext): SqlQuery {
   const windowed = p.period_days !== undefined;
   const w = windowed ? lookbackWindow(ctx, p.period_days!) : null;
   const base = windowed ? WINDOW_VALUES : 0;
   return {
     text: `
-WITH ${seenCandidates(windowed)}
+WITH ${seenCandidates(windowed, inScope('s', ctx))}
 SELECT c.imei_norm,
-       jsonb_build_object('first_seen', c.first_seen, 'last_seen', c.last_seen, ${list.evidence}
+       jsonb_build_object('first_seen', c.first_seen, ${windowed ? "'last_seen', c.last_seen, " : ''}${list.evidence}
                           'device_type', g.device_type
                           ${windowed ? `, 'window', ${WINDOW_JSON}` : ''}) AS evidence
 FROM candidates c
@@ -37,3 +42,13 @@ WHERE ${list.uncovered} AND ${notExempted('g', base + 1)}`,
     values: [...(w ? windowValues(w) : []), ctx.profile.exempted_device_types],
   };
 }
+
+/**
+ * Without a window, the result for an IMEI depends on its first day seen, the list and the TAC
+ * catalogue only: kept between runs, recomputed for the IMEIs an import can have added or moved
+ * (first seen within its period), and in full when `list` or the catalogue was imported again.
+ */
+export const keptNotOnList = (list: string) => ({
+  references: [list, 'gsma_tac'],
+  applies: (p: z.infer<typeof notOnListParams>) => p.period_days === undefined,
+});

@@ -4,7 +4,7 @@
  * `period_days`, only IMEIs seen in that window.
  */
 import { defineDimension } from './common.ts';
-import { notOnListParams, notOnListSql } from './not-on-list.ts';
+import { keptNotOnList, notOnListParams, notOnListSql } from './not-on-list.ts';
 
 export const notOnRegistrationList = defineDimension({
   name: 'not_on_registration_list',
@@ -16,4 +16,5 @@ export const notOnRegistrationList = defineDimension({
       p,
       ctx,
     ),
+  kept: keptNotOnList('registration_list'),
 });

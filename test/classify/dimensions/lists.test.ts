@@ -83,8 +83,9 @@ test('not_on_registration_list: seen, not registered (absent or provisional), de
     key(1, BARRED_TAC), `${BARRED_TAC}XYZ`, 'ABC123', key(12), key(13), key(14), key(3), key(4), key(5), key(6), key(8, UNKNOWN_TAC),
   ].sort());
   assert.ok(!r.has(key(7, MODULE_TAC)), 'Module is exempted by the profile');
-  assert.deepEqual(r.get(key(3)), { first_seen: '2025-06-10', last_seen: '2025-06-10', registration_status: 'pending', device_type: 'Smartphone' });
-  assert.deepEqual(r.get(key(8, UNKNOWN_TAC)), { first_seen: '2025-06-10', last_seen: '2025-06-10', registration_status: null, device_type: null });
+  // no last day seen without a window: the evidence does not change from day to day
+  assert.deepEqual(r.get(key(3)), { first_seen: '2025-06-10', registration_status: 'pending', device_type: 'Smartphone' });
+  assert.deepEqual(r.get(key(8, UNKNOWN_TAC)), { first_seen: '2025-06-10', registration_status: null, device_type: null });
   // without the exemption, the module is not registered either
   const noExemption = { ...profile(), exempted_device_types: [] };
   assert.ok((await matches(db, 'not_on_registration_list', {}, D, noExemption)).includes(key(7, MODULE_TAC)));
@@ -98,6 +99,7 @@ test('not_on_registration_list with period_days: only IMEIs seen in the window (
   assert.ok(!window.includes(key(14)), 'D itself');
   assert.ok(!window.includes(key(11)), 'registered anyway');
   assert.deepEqual(r.get(key(12))!.window, { from: '2025-06-01', to: '2025-06-10' });
+  assert.ok('last_seen' in r.get(key(12))!, 'with a window, the last day seen too');
   // key 12 seen on 06-01 only: out of a 9-day window
   assert.ok(!(await matches(db, 'not_on_registration_list', { period_days: 9 }, D)).includes(key(12)));
 });
