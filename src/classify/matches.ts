@@ -193,9 +193,11 @@ export class MatchBuilder {
       } else {
         await this.tx.query('DELETE FROM cls_dim_kept WHERE key = $1', [key]);
       }
+      // Computed into a temporary table first: that statement may run in parallel, an INSERT not.
       const q = dim.sql(params, ctx);
-      const k = q.values.length + 1;
-      await this.tx.query(`INSERT INTO cls_dim_kept (key, imei_norm, evidence) SELECT $${k}, imei_norm, evidence FROM (${q.text}) d ORDER BY imei_norm`, [...q.values, key]);
+      const fresh = `cls_dim_${++this.n}`;
+      await this.tx.query(`CREATE TEMP TABLE ${fresh} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
+      await this.tx.query(`INSERT INTO cls_dim_kept (key, imei_norm, evidence) SELECT $1, imei_norm, evidence FROM ${fresh} ORDER BY imei_norm`, [key]);
     }
     // The analysis date stands for the days covered: the result does not depend on it.
     await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, references, { from: this.ctx.analysisDate, to: this.ctx.analysisDate });

@@ -11,11 +11,9 @@ import { seenCandidates } from './seen-in-window.ts';
 export const notOnListParams = z.object({ period_days: z.number().int().min(1).max(3660).optional() }).strict();
 
 export interface NotOnList {
-  /** Joins to the list after `candidates c` (aliases other than c and g). */
-  join: string;
-  /** SQL condition, true when the list does not cover `c.imei_norm`. */
-  uncovered: string;
-  /** Extra evidence pairs (`'key', expression, `). */
+  /** SQL condition, true when the list covers `c.imei_norm` (an anti-join: the list is read once). */
+  covered: string;
+  /** Extra evidence pairs (`'key', expression, `), read for the IMEIs not covered only. */
   evidence: string;
 }
 
@@ -37,8 +35,7 @@ SELECT c.imei_norm,
                           ${windowed ? `, 'window', ${WINDOW_JSON}` : ''}) AS evidence
 FROM candidates c
 LEFT JOIN v_gsma_tac g ON g.tac = left(c.imei_norm, 8)
-${list.join}
-WHERE ${list.uncovered} AND ${notExempted('g', base + 1)}`,
+WHERE NOT (${list.covered}) AND ${notExempted('g', base + 1)}`,
     values: [...(w ? windowValues(w) : []), ctx.profile.exempted_device_types],
   };
 }

@@ -12,7 +12,10 @@ export const notOnRegistrationList = defineDimension({
   params: notOnListParams,
   sql: (p, ctx) =>
     notOnListSql(
-      { join: 'LEFT JOIN v_registration r ON r.imei_norm = c.imei_norm', uncovered: 'r.registered IS NOT TRUE', evidence: "'registration_status', r.status," },
+      {
+        covered: 'EXISTS (SELECT 1 FROM v_registration r WHERE r.imei_norm = c.imei_norm AND r.registered)',
+        evidence: "'registration_status', (SELECT r.status FROM v_registration r WHERE r.imei_norm = c.imei_norm LIMIT 1),",
+      },
       p,
       ctx,
     ),
