@@ -11,8 +11,12 @@ import { seenCandidates } from './seen-in-window.ts';
 export const notOnListParams = z.object({ period_days: z.number().int().min(1).max(3660).optional() }).strict();
 
 export interface NotOnList {
-  /** SQL condition, true when the list covers `c.imei_norm` (an anti-join: the list is read once). */
-  covered: string;
+  /**
+   * SQL condition, true when the list covers `c.imei_norm` (an anti-join: the list is read once).
+   * `scope` restricts the list's rows, aliased by its argument, to the run's scope (`inScope`), so
+   * that a few candidates read a few rows by index.
+   */
+  covered(scope: (alias: string) => string): string;
   /** Extra evidence pairs (`'key', expression, `), read for the IMEIs not covered only. */
   evidence: string;
 }
@@ -35,7 +39,7 @@ SELECT c.imei_norm,
                           ${windowed ? `, 'window', ${WINDOW_JSON}` : ''}) AS evidence
 FROM candidates c
 LEFT JOIN v_gsma_tac g ON g.tac = left(c.imei_norm, 8)
-WHERE NOT (${list.covered}) AND ${notExempted('g', base + 1)}`,
+WHERE NOT (${list.covered((alias) => inScope(alias, ctx))}) AND ${notExempted('g', base + 1)}`,
     values: [...(w ? windowValues(w) : []), ctx.profile.exempted_device_types],
   };
 }
