@@ -4,7 +4,7 @@
  * when the state opens and never recomputed. `first_run` opened the state; `last_run` is the latest
  * run that changed it (opened, refreshed its evidence, closed it).
  *
- * Citus: `cls_state` and `cls_conflict_*` are distributed by `imei_norm`; `cls_run` and
+ * Citus: `cls_state`, `cls_conflict_*` and `cls_dim_kept` are distributed by `imei_norm`; `cls_run` and
  * `cls_dim_cache` are reference tables.
  */
 import type { Migration } from '../store/migrate.ts';
