@@ -10,6 +10,6 @@ export const notOnAssociationList = defineDimension({
   description: 'seen, associated with no national ID, device type not exempted',
   params: notOnListParams,
   sql: (p, ctx) =>
-    notOnListSql({ covered: (scope) => `EXISTS (SELECT 1 FROM v_device_association a WHERE a.imei_norm = c.imei_norm${scope('a')})`, evidence: '' }, p, ctx),
+    notOnListSql({ view: 'v_device_association', evidence: '' }, p, ctx),
   kept: keptNotOnList('device_association_list'),
 });

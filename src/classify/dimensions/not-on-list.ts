@@ -11,12 +11,9 @@ import { seenCandidates } from './seen-in-window.ts';
 export const notOnListParams = z.object({ period_days: z.number().int().min(1).max(3660).optional() }).strict();
 
 export interface NotOnList {
-  /**
-   * SQL condition, true when the list covers `c.imei_norm` (an anti-join: the list is read once).
-   * `scope` restricts the list's rows, aliased by its argument, to the run's scope (`inScope`), so
-   * that a few candidates read a few rows by index.
-   */
-  covered(scope: (alias: string) => string): string;
+  /** The list's view (rows `imei_norm`, …), and a condition on its rows `l` for an IMEI to count as covered. */
+  view: string;
+  covers?: string;
   /** Extra evidence pairs (`'key', expression, `), read for the IMEIs not covered only. */
   evidence: string;
 }
@@ -39,7 +36,9 @@ SELECT c.imei_norm,
                           ${windowed ? `, 'window', ${WINDOW_JSON}` : ''}) AS evidence
 FROM candidates c
 LEFT JOIN v_gsma_tac g ON g.tac = left(c.imei_norm, 8)
-WHERE NOT (${list.covered((alias) => inScope(alias, ctx))}) AND ${notExempted('g', base + 1)}`,
+-- an anti-join (the list read once); with a scope, the candidates' rows read by index
+WHERE NOT EXISTS (SELECT 1 FROM ${list.view} l WHERE l.imei_norm = c.imei_norm${list.covers ? ` AND ${list.covers}` : ''}${inScope('l', ctx)})
+  AND ${notExempted('g', base + 1)}`,
     values: [...(w ? windowValues(w) : []), ctx.profile.exempted_device_types],
   };
 }

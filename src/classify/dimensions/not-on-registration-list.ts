@@ -13,7 +13,8 @@ export const notOnRegistrationList = defineDimension({
   sql: (p, ctx) =>
     notOnListSql(
       {
-        covered: (scope) => `EXISTS (SELECT 1 FROM v_registration r WHERE r.imei_norm = c.imei_norm AND r.registered${scope('r')})`,
+        view: 'v_registration',
+        covers: 'l.registered',
         evidence: "'registration_status', (SELECT r.status FROM v_registration r WHERE r.imei_norm = c.imei_norm LIMIT 1),",
       },
       p,
