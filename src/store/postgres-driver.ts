@@ -72,7 +72,10 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
       await setup.end();
     }
   }
-  const pool = new pg.Pool({ connectionString: url, max: 8, options: schema ? `-c search_path=${ident(schema)}` : undefined });
+  // JIT off for every session: its compilation costs more than it saves on our statements (at
+  // 1 M subscribers it took 0.38 s of a 0.42 s list delta, and 1.4 s of large dimension queries).
+  const options = ['-c jit=off', ...(schema ? [`-c search_path=${ident(schema)}`] : [])].join(' ');
+  const pool = new pg.Pool({ connectionString: url, max: 8, options });
   pool.on('error', () => undefined); // an idle client's error must not kill the process
   const db = new PostgresDb(pool);
   await db.query('SELECT 1');
