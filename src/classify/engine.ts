@@ -126,11 +126,17 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       report.seen_imeis = seen.n;
       const builder = new MatchBuilder(tx, { analysisDate: D, profile: opts.profile }, !opts.exhaustive, watermark);
       await builder.prepare(conditions);
-      const tables: string[] = [];
+      // The conditions whose open states' evidence the last run wrote, with the same definition.
+      const { rows: same } = await tx.query<{ label: string }>(
+        `SELECT c->>'label' AS label FROM cls_run r CROSS JOIN jsonb_array_elements(r.conditions) c
+         WHERE r.id = (SELECT max(id) FROM cls_run) AND r.counts ? (c->>'label') AND c IN (SELECT jsonb_array_elements($1::jsonb))`,
+        [JSON.stringify(conditions)],
+      );
+      const stable = (c: ConditionConfig) => same.some((r) => r.label === c.label);
+      const matches: { relation: string; changed: string | null }[] = [];
       for (const [i, c] of conditions.entries()) {
-        const table = `cls_match_${i}`;
-        tables.push(table);
-        const matched = await builder.build(c, table);
+        const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, !opts.exhaustive && stable(c));
+        matches.push({ relation, changed });
         const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
         report.conditions.push({
           label: c.label, blocking: c.blocking, sticky: c.sticky, matched, ratio, max_ratio: c.max_allowed_matching_ratio,
@@ -155,7 +161,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       await tx.exec('CREATE TEMP TABLE cls_changes (imei_norm text, cond text, change text, block_date date) ON COMMIT DROP');
       const first = !(await tx.query('SELECT 1 FROM cls_state LIMIT 1')).rows.length;
       for (const [i, c] of conditions.entries()) {
-        Object.assign(report.conditions[i], await applyCondition(tx, c, tables[i], report.conditions[i].matched, D, run, opts.profile, first, !!opts.whatIf));
+        Object.assign(report.conditions[i], await applyCondition(tx, c, i, matches[i], report.conditions[i].matched, D, run, opts.profile, first, !!opts.whatIf));
       }
       if (opts.whatIf) {
         report.impact = await impact(tx, D, opts.profile.lists.lookback_days);
@@ -178,22 +184,27 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
 
 /**
  * Apply a condition's matches to its states. One pass compares the open states with the matches
- * (a FULL JOIN into a temporary table of the differences); then the states to close are reached
- * by key, those to refresh joined, and the new matches inserted.
+ * (a FULL JOIN into a temporary table of the differences; only the `changed` IMEIs' evidence is
+ * compared when the matches say which can differ); then the states to close are reached by key,
+ * those to refresh joined, and the new matches inserted.
  */
 async function applyCondition(
-  tx: Db, c: ConditionConfig, matches: string, matched: number, D: string, run: number, profile: CountryProfile, first: boolean, whatIf: boolean,
+  tx: Db, c: ConditionConfig, i: number, matches: { relation: string; changed: string | null }, matched: number, D: string, run: number,
+  profile: CountryProfile, first: boolean, whatIf: boolean,
 ) {
   const cond = c.label;
-  const diff = `${matches}_diff`;
+  const diff = `cls_diff_${i}`;
+  const differs = matches.changed
+    ? `(m.imei_norm IN (SELECT imei_norm FROM ${matches.changed} ch) AND s.evidence IS DISTINCT FROM m.evidence)`
+    : 's.evidence IS DISTINCT FROM m.evidence';
   await tx.query(
     `CREATE TEMP TABLE ${diff} ON COMMIT DROP AS
      SELECT coalesce(s.imei_norm, m.imei_norm) AS imei_norm, m.evidence,
             CASE WHEN m.imei_norm IS NULL THEN 'close' WHEN s.imei_norm IS NULL THEN 'open' ELSE 'refresh' END AS change
      FROM (SELECT imei_norm, evidence FROM cls_state WHERE cond = $1 AND end_date IS NULL) s
-     FULL JOIN ${matches} m ON m.imei_norm = s.imei_norm
+     FULL JOIN ${matches.relation} m ON m.imei_norm = s.imei_norm
      -- still matching with the same evidence: nothing to write (most continuing states)
-     WHERE m.imei_norm IS NULL OR s.imei_norm IS NULL OR s.evidence IS DISTINCT FROM m.evidence`,
+     WHERE m.imei_norm IS NULL OR s.imei_norm IS NULL OR ${differs}`,
     [cond],
   );
   // Changes are counted as they are written; only what-if keeps them (cls_changes) for the impact.

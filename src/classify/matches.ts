@@ -20,6 +20,11 @@ const TRIPLETS = 'cls_triplets';
 
 export class MatchBuilder {
   private readonly cache = new Map<string, string>();
+  /**
+   * Per kept dimension's table (`fromKept`): a relation of the IMEIs whose kept row this run
+   * rewrote, or null when it recomputed every row.
+   */
+  private readonly rewritten = new Map<string, string | null>();
   /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
   private readonly scopes = new Map<string, string>();
   private n = 0;
@@ -182,6 +187,8 @@ export class MatchBuilder {
     const since = prev
       ? (await this.tx.query<{ d: string | null }>('SELECT min(period_start)::text AS d FROM v_obs_import WHERE id > $1', [prev.obs_import_max])).rows[0].d
       : null;
+    let rewritten: string | null = null;
+    if (prev && since === null) rewritten = '(SELECT NULL::text AS imei_norm WHERE false)';
     if (!prev || since !== null) {
       let ctx = this.ctx;
       if (prev) {
@@ -190,6 +197,7 @@ export class MatchBuilder {
         await this.tx.query(`CREATE TEMP TABLE ${scope} ON COMMIT DROP AS SELECT imei_norm FROM v_seen_imei WHERE first_seen >= $1::date`, [since]);
         await this.tx.query(`DELETE FROM cls_dim_kept WHERE key = $1 AND imei_norm = ANY (ARRAY(SELECT imei_norm FROM ${scope}))`, [key]);
         ctx = { ...ctx, scope };
+        rewritten = scope;
       } else {
         await this.tx.query('DELETE FROM cls_dim_kept WHERE key = $1', [key]);
       }
@@ -202,11 +210,21 @@ export class MatchBuilder {
     // The analysis date stands for the days covered: the result does not depend on it.
     await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, references, { from: this.ctx.analysisDate, to: this.ctx.analysisDate });
     // The key is a hex digest (`cacheKey`), safe to inline.
-    return `(SELECT imei_norm, evidence FROM cls_dim_kept WHERE key = '${key}')`;
+    const relation = `(SELECT imei_norm, evidence FROM cls_dim_kept WHERE key = '${key}')`;
+    this.rewritten.set(relation, rewritten);
+    return relation;
   }
 
-  /** Materialise the matches of a condition into `table`; returns the number of IMEIs. */
-  async build(cond: ConditionConfig, table: string): Promise<number> {
+  /**
+   * The matches of a condition (`imei_norm`, `evidence`): `relation` (the table `table`, or a
+   * subquery) and how many IMEIs. With `stable` (the states' evidence was written by the last
+   * run, under the same condition), a condition whose positive dimensions are all kept results
+   * also gives `changed`: the IMEIs whose evidence can differ from their open state's (those whose
+   * kept row this run rewrote; an inverted dimension's evidence is a constant). Its matches are
+   * then not materialised: only new matches and changed IMEIs need their evidence built (at 1 M
+   * subscribers, 170 000 continuing `not_registered` states).
+   */
+  async build(cond: ConditionConfig, table: string, stable: boolean): Promise<{ relation: string; matched: number; changed: string | null }> {
     const parts: { table: string; invert: boolean; name: string }[] = [];
     const names = new Map<string, number>();
     for (const d of cond.dimensions) {
@@ -225,13 +243,17 @@ export class MatchBuilder {
       ...positive.map((p, i) => `'${p.name}', ${i === 0 ? 'b' : `p${i}`}.evidence`),
       ...negative.map((p) => `'${p.name}', 'true'::jsonb`),
     ];
-    await this.tx.query(
-      `CREATE TEMP TABLE ${table} ON COMMIT DROP AS
-       SELECT b.imei_norm, jsonb_build_object(${evidence.join(', ')}) AS evidence
+    const select = `SELECT b.imei_norm, jsonb_build_object(${evidence.join(', ')}) AS evidence
        FROM ${base} b ${joins.join(' ')}
-       ${nots.length ? `WHERE ${nots.join(' AND ')}` : ''}`,
-    );
+       ${nots.length ? `WHERE ${nots.join(' AND ')}` : ''}`;
+    const rewritten = positive.map((p) => this.rewritten.get(p.table));
+    if (stable && positive.length && rewritten.every((r) => r !== undefined && r !== null)) {
+      const relation = `(${select})`;
+      const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation} m`);
+      return { relation, matched: rows[0].n, changed: `(${rewritten.map((r) => `SELECT imei_norm FROM ${r} r`).join(' UNION ')})` };
+    }
+    await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS ${select}`);
     const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
-    return rows[0].n;
+    return { relation: table, matched: rows[0].n, changed: null };
   }
 }

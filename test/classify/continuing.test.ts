@@ -1,0 +1,65 @@
+/**
+ * Continuing states of a condition built on kept results (`not_registered`): a run compares the
+ * evidence of only the IMEIs whose kept row it rewrote, so these tests check that every other
+ * way evidence can change still reaches the states: a late file moving a device's first day
+ * seen, and a change of the condition's definition.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classify } from '../../src/classify/engine.ts';
+import { validateProfile, type CountryProfile } from '../../src/config/profile.ts';
+import type { Db } from '../../src/store/db.ts';
+import { freshDb, gsma, imsi, key, observe, profile } from './dimensions/helpers.ts';
+
+const unregistered = (extra: unknown[] = []): CountryProfile =>
+  validateProfile({
+    ...profile(),
+    evaluation: {},
+    conditions: [{ label: 'not_registered', dimensions: [{ module: 'not_on_registration_list' }, ...extra], reason: 'not registered', max_allowed_matching_ratio: 1 }],
+  });
+
+async function states(db: Db): Promise<Map<string, { evidence: Record<string, Record<string, unknown>>; last_run: number }>> {
+  const { rows } = await db.query<{ imei_norm: string; evidence: Record<string, Record<string, unknown>>; last_run: number }>(
+    "SELECT imei_norm, evidence, last_run FROM cls_state WHERE cond = 'not_registered' AND end_date IS NULL",
+  );
+  return new Map(rows.map((r) => [r.imei_norm, r]));
+}
+
+async function run(db: Db, p: CountryProfile, date: string): Promise<number> {
+  const r = await classify(db, { profile: p, analysisDate: date });
+  assert.equal(r.status, 'done', r.message);
+  return r.run_id!;
+}
+
+test('a late file moving the first day seen of a continuing state rewrites its evidence, and only its', async () => {
+  const db = await freshDb();
+  await gsma(db, [{ tac: '35209900' }]);
+  await observe(db, [1, 2, 3].map((i) => ({ date: '2025-06-05', imei: key(i), imsi: imsi(i) })));
+  const p = unregistered();
+  await run(db, p, '2025-06-06');
+  await observe(db, [1, 2, 3].map((i) => ({ date: '2025-06-06', imei: key(i), imsi: imsi(i) })));
+  const second = await run(db, p, '2025-06-07');
+  // Another operator's file for an earlier day: device 2 was seen before.
+  await observe(db, [{ date: '2025-06-02', imei: key(2), imsi: imsi(2) }], 'beta');
+  const third = await run(db, p, '2025-06-07');
+  const s = await states(db);
+  assert.equal(s.size, 3);
+  assert.equal(s.get(key(2))!.evidence.not_on_registration_list.first_seen, '2025-06-02');
+  assert.equal(s.get(key(2))!.last_run, third);
+  for (const i of [1, 3]) {
+    assert.equal(s.get(key(i))!.evidence.not_on_registration_list.first_seen, '2025-06-05');
+    assert.ok(s.get(key(i))!.last_run < third, `device ${i}: nothing to rewrite`);
+  }
+  assert.ok(second < third);
+});
+
+test('a changed condition definition rewrites the evidence of every continuing state', async () => {
+  const db = await freshDb();
+  await gsma(db, [{ tac: '35209900' }]);
+  await observe(db, [1, 2].map((i) => ({ date: '2025-06-05', imei: key(i), imsi: imsi(i) })));
+  await run(db, unregistered(), '2025-06-06');
+  await run(db, unregistered([{ module: 'used_by_international_roamer', invert: true }]), '2025-06-06');
+  for (const [, st] of await states(db)) {
+    assert.deepEqual(Object.keys(st.evidence).sort(), ['not_on_registration_list', 'not_used_by_international_roamer']);
+  }
+});
