@@ -93,6 +93,9 @@ export async function buildContent(tx: Db, p: BuildParams): Promise<void> {
   // unparenthesised OR let an unrelated pairing with the same MSISDN suppress it).
   // Rows without IMSI or MSISDN are left out, as DIRBS does: no IMSI, no pairing check nor
   // routing; no MSISDN, no way to warn. The same subscriber's complete rows carry the notice.
+  // Hash joins for the pending IMEIs' rows (tens of thousands at 1 M subscribers: one index probe
+  // each into pairings, pending IMEIs, operators and window months took 0.3 s, hashing 0.2 s).
+  await tx.exec('SET LOCAL enable_nestloop = off');
   await tx.query(
     `INSERT INTO lst_t_notif
      SELECT DISTINCT coalesce(${home('t.imsi')}, t.operator), t.imei_norm, t.imsi, t.msisdn, p.block_date, p.reasons
@@ -103,6 +106,7 @@ export async function buildContent(tx: Db, p: BuildParams): Promise<void> {
        AND NOT EXISTS (SELECT 1 FROM v_pairing pr WHERE pr.imei_norm = t.imei_norm AND pr.imsi = t.imsi)`,
     [L, p.options.lookback_days],
   );
+  await tx.exec('SET LOCAL enable_nestloop = on');
 
   // Exceptions: pairings to the home operator; a roamer's pairing to every operator that saw
   // that IMEI with that IMSI in the lookback window.
@@ -123,5 +127,6 @@ export async function buildContent(tx: Db, p: BuildParams): Promise<void> {
      WHERE pr.home IS NULL AND ${IN_WINDOW}`,
     [L, p.options.lookback_days],
   );
-  await tx.exec('ANALYZE lst_t_notif; ANALYZE lst_t_exc');
+  // No statistics for these two: they are only scanned or fully joined (hash or merge whatever the
+  // estimates); sampling them cost 0.09 s of a 0.6 s list run at 1 M subscribers.
 }
