@@ -22,44 +22,46 @@ export const transientImei = defineDimension({
     .transform((p) => ({ period_days: p.period_days ?? p.period ?? 30, num_msisdns: p.num_msisdns })),
   sql(p, ctx) {
     return {
+      // One read of the window's rows, grouped per (IMEI, month, MSISDN) in order; the busy IMEIs
+      // (one operator, enough MSISDNs a day) from it, then their distinct MSISDNs as numbers (15
+      // digits at most: a bigint) in order, and the steps between them.
       text: `
-WITH busy AS MATERIALIZED (
+WITH p AS MATERIALIZED (
+  SELECT *, ${isMsisdn('msisdn')} AS valid FROM (
+    SELECT t.imei_norm COLLATE "C" AS imei_norm, t.month, t.msisdn COLLATE "C" AS msisdn, bit_or(${windowBits('t')}) AS bits,
+           bit_or(1 << t.operator_id) AS operators
+    FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 OFFSET 0
+  ) g
+),
+busy AS MATERIALIZED (
   SELECT imei_norm, bit_or(operators) AS operators, sum(days) AS days_seen, sum(msisdn_days) AS msisdn_days
   FROM (
     SELECT imei_norm, month, bit_or(operators) AS operators,
-           obs_bit_count(coalesce(bit_or(bits) FILTER (WHERE ${isMsisdn('msisdn')}), 0)) AS days,
-           coalesce(sum(obs_bit_count(bits)) FILTER (WHERE ${isMsisdn('msisdn')}), 0) AS msisdn_days
-    FROM (
-      SELECT t.imei_norm COLLATE "C" AS imei_norm, t.month, t.msisdn COLLATE "C" AS msisdn, bit_or(${windowBits('t')}) AS bits,
-             bit_or(1 << t.operator_id) AS operators
-      FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 OFFSET 0
-    ) p
+           obs_bit_count(coalesce(bit_or(bits) FILTER (WHERE valid), 0)) AS days,
+           coalesce(sum(obs_bit_count(bits)) FILTER (WHERE valid), 0) AS msisdn_days
+    FROM p
     GROUP BY imei_norm, month
   ) m
   GROUP BY imei_norm
   HAVING obs_bit_count(bit_or(operators)) = 1 AND sum(days) > 0 AND sum(msisdn_days) >= $7::int * sum(days)
 ),
-numbers AS (
-  SELECT imei_norm, operators, days_seen, msisdn_days, n, min(msisdn) AS msisdn
-  FROM (
-    SELECT b.imei_norm, b.operators, b.days_seen, b.msisdn_days, t.msisdn::numeric AS n, t.msisdn
-    FROM ${tripletsOf(ctx)} t JOIN busy b ON b.imei_norm = t.imei_norm COLLATE "C"
-    WHERE ${inWindow('t')}${inScope('t', ctx)} AND ${isMsisdn('t.msisdn')}
-  ) x
-  GROUP BY 1, 2, 3, 4, 5
-),
 steps AS (
-  SELECT *, n - lag(n) OVER (PARTITION BY imei_norm ORDER BY n) AS step FROM numbers
+  SELECT imei_norm, n, msisdn, n - lag(n) OVER (PARTITION BY imei_norm ORDER BY n) AS step
+  FROM (
+    SELECT imei_norm, msisdn::bigint AS n, min(msisdn) AS msisdn
+    FROM p WHERE valid AND imei_norm IN (SELECT imei_norm FROM busy)
+    GROUP BY 1, 2
+  ) x
 )
-SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
-       jsonb_build_object('operator', ${operatorCodes('operators')} -> 0, 'days_seen', days_seen, 'msisdn_days', msisdn_days,
-                          'average_msisdns_per_day', round(msisdn_days::numeric / days_seen, 2), 'num_msisdns', $7::int,
-                          'distinct_msisdns', count(*), 'step', min(step), 'window', ${WINDOW_JSON},
-                          'msisdns', to_jsonb((array_agg(msisdn ORDER BY n))[1:${MAX_LISTED}])) AS evidence
-FROM steps
-GROUP BY imei_norm, operators, days_seen, msisdn_days
-HAVING count(*) >= 3 AND min(step) = max(step) AND min(step) > 0`,
+SELECT s.imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
+       jsonb_build_object('operator', ${operatorCodes('b.operators')} -> 0, 'days_seen', b.days_seen, 'msisdn_days', b.msisdn_days,
+                          'average_msisdns_per_day', round(b.msisdn_days::numeric / b.days_seen, 2), 'num_msisdns', $7::int,
+                          'distinct_msisdns', count(*), 'step', min(s.step), 'window', ${WINDOW_JSON},
+                          'msisdns', to_jsonb((array_agg(s.msisdn ORDER BY s.n))[1:${MAX_LISTED}])) AS evidence
+FROM steps s JOIN busy b ON b.imei_norm = s.imei_norm
+GROUP BY s.imei_norm, b.operators, b.days_seen, b.msisdn_days
+HAVING count(*) >= 3 AND min(s.step) = max(s.step) AND min(s.step) > 0`,
       values: [...windowValues(lookbackWindow(ctx, p.period_days)), p.num_msisdns],
     };
   },
