@@ -169,6 +169,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
         report.run_id = null;
         throw new Rollback();
       }
+      await builder.keepInverted();
       await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
         run,
         JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),
@@ -184,9 +185,9 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
 
 /**
  * Apply a condition's matches to its states. One pass compares the open states with the matches
- * (a FULL JOIN into a temporary table of the differences; only the `changed` IMEIs' evidence is
- * compared when the matches say which can differ); then the states to close are reached by key,
- * those to refresh joined, and the new matches inserted.
+ * (a FULL JOIN into a temporary table of the differences; of the `changed` IMEIs only, when the
+ * matches say which can differ); then the states to close are reached by key, those to refresh
+ * joined, and the new matches inserted.
  */
 async function applyCondition(
   tx: Db, c: ConditionConfig, i: number, matches: { relation: string; changed: string | null }, matched: number, D: string, run: number,
@@ -194,17 +195,16 @@ async function applyCondition(
 ) {
   const cond = c.label;
   const diff = `cls_diff_${i}`;
-  const differs = matches.changed
-    ? `(m.imei_norm IN (SELECT imei_norm FROM ${matches.changed} ch) AND s.evidence IS DISTINCT FROM m.evidence)`
-    : 's.evidence IS DISTINCT FROM m.evidence';
+  // Only the IMEIs that can have changed, when the matches say which (by index on both sides).
+  const only = (alias: string) => (matches.changed ? ` AND ${alias}.imei_norm = ANY (ARRAY(SELECT imei_norm FROM ${matches.changed}))` : '');
   await tx.query(
     `CREATE TEMP TABLE ${diff} ON COMMIT DROP AS
      SELECT coalesce(s.imei_norm, m.imei_norm) AS imei_norm, m.evidence,
             CASE WHEN m.imei_norm IS NULL THEN 'close' WHEN s.imei_norm IS NULL THEN 'open' ELSE 'refresh' END AS change
-     FROM (SELECT imei_norm, evidence FROM cls_state WHERE cond = $1 AND end_date IS NULL) s
-     FULL JOIN ${matches.relation} m ON m.imei_norm = s.imei_norm
+     FROM (SELECT imei_norm, evidence FROM cls_state s WHERE cond = $1 AND end_date IS NULL${only('s')}) s
+     FULL JOIN (SELECT * FROM ${matches.relation} m WHERE true${only('m')}) m ON m.imei_norm = s.imei_norm
      -- still matching with the same evidence: nothing to write (most continuing states)
-     WHERE m.imei_norm IS NULL OR s.imei_norm IS NULL OR ${differs}`,
+     WHERE m.imei_norm IS NULL OR s.imei_norm IS NULL OR s.evidence IS DISTINCT FROM m.evidence`,
     [cond],
   );
   // Changes are counted as they are written; only what-if keeps them (cls_changes) for the impact.

@@ -25,6 +25,8 @@ export class MatchBuilder {
    * rewrote, or null when it recomputed every row.
    */
   private readonly rewritten = new Map<string, string | null>();
+  /** The dimensions used inverted in the run (by key), and their tables: their sets are kept for the next run. */
+  private readonly inverted = new Map<string, string>();
   /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
   private readonly scopes = new Map<string, string>();
   private n = 0;
@@ -216,22 +218,38 @@ export class MatchBuilder {
   }
 
   /**
+   * Keep the set of each dimension the run used inverted, for the next run to see which IMEIs
+   * came into or out of it (`build`). Every run keeps them, whatever its path.
+   */
+  async keepInverted(): Promise<void> {
+    for (const [key, table] of this.inverted) {
+      await this.tx.query(`DELETE FROM cls_dim_last l WHERE l.key = $1 AND NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.imei_norm = l.imei_norm)`, [key]);
+      await this.tx.query(`INSERT INTO cls_dim_last (key, imei_norm) SELECT DISTINCT $1, imei_norm FROM ${table} x ON CONFLICT DO NOTHING`, [key]);
+    }
+  }
+
+  /**
    * The matches of a condition (`imei_norm`, `evidence`): `relation` (the table `table`, or a
-   * subquery) and how many IMEIs. With `stable` (the states' evidence was written by the last
-   * run, under the same condition), a condition whose positive dimensions are all kept results
-   * also gives `changed`: the IMEIs whose evidence can differ from their open state's (those whose
-   * kept row this run rewrote; an inverted dimension's evidence is a constant). Its matches are
-   * then not materialised: only new matches and changed IMEIs need their evidence built (at 1 M
-   * subscribers, 170 000 continuing `not_registered` states).
+   * subquery) and how many IMEIs. With `stable` (the last run applied this condition, with the
+   * same definition, so its open states are the last run's matches and their evidence), a
+   * condition whose positive dimensions are all kept results also gives `changed`: the only IMEIs
+   * whose match or evidence can differ from the last run's. Those are the IMEIs whose kept row
+   * this run rewrote, and those that came into or out of an inverted dimension since the last run
+   * (an inverted dimension's evidence is a constant). Its matches are then not materialised: the
+   * run looks at the changed IMEIs only (at 1 M subscribers, a few thousand of the 170 000
+   * continuing `not_registered` states).
    */
   async build(cond: ConditionConfig, table: string, stable: boolean): Promise<{ relation: string; matched: number; changed: string | null }> {
-    const parts: { table: string; invert: boolean; name: string }[] = [];
+    const parts: { table: string; invert: boolean; name: string; key: string }[] = [];
     const names = new Map<string, number>();
     for (const d of cond.dimensions) {
       const seen = names.get(d.module) ?? 0;
       names.set(d.module, seen + 1);
       const name = `${d.invert ? 'not_' : ''}${d.module}${seen ? `_${seen + 1}` : ''}`;
-      parts.push({ table: await this.dimensionTable(d.module, d.parameters), invert: d.invert, name });
+      const key = MatchBuilder.key(d.module, d.parameters);
+      const t = await this.dimensionTable(d.module, d.parameters);
+      if (d.invert) this.inverted.set(key, t);
+      parts.push({ table: t, invert: d.invert, name, key });
     }
     const positive = parts.filter((p) => !p.invert);
     const negative = parts.filter((p) => p.invert);
@@ -250,7 +268,15 @@ export class MatchBuilder {
     if (stable && positive.length && rewritten.every((r) => r !== undefined && r !== null)) {
       const relation = `(${select})`;
       const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation} m`);
-      return { relation, matched: rows[0].n, changed: `(${rewritten.map((r) => `SELECT imei_norm FROM ${r} r`).join(' UNION ')})` };
+      const changed = `${table}_changed`;
+      const moved = negative.map((p) => {
+        const last = `(SELECT imei_norm FROM cls_dim_last WHERE key = '${p.key}')`; // a hex digest
+        return `(SELECT imei_norm FROM ${p.table} x EXCEPT SELECT imei_norm FROM ${last} l) UNION (SELECT imei_norm FROM ${last} l EXCEPT SELECT imei_norm FROM ${p.table} x)`;
+      });
+      await this.tx.exec(
+        `CREATE TEMP TABLE ${changed} ON COMMIT DROP AS ${[...rewritten.map((r) => `SELECT imei_norm FROM ${r} r`), ...moved].join(' UNION ')}`,
+      );
+      return { relation, matched: rows[0].n, changed };
     }
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS ${select}`);
     const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);

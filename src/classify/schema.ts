@@ -112,4 +112,17 @@ CREATE TABLE cls_dim_kept (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'classification: the sets of inverted dimensions kept from run to run',
+    sql: `
+-- The IMEIs each dimension used inverted matched at the latest run that used it (key: its module
+-- and parameters): the next run sees which IMEIs came into or out of it.
+CREATE TABLE cls_dim_last (
+  key text NOT NULL,
+  imei_norm text NOT NULL,
+  PRIMARY KEY (key, imei_norm)
+);
+`,
+  },
 ];

@@ -63,3 +63,29 @@ test('a changed condition definition rewrites the evidence of every continuing s
     assert.deepEqual(Object.keys(st.evidence).sort(), ['not_on_registration_list', 'not_used_by_international_roamer']);
   }
 });
+
+test('an IMEI coming into or out of an inverted dimension closes or opens its state', async () => {
+  const db = await freshDb();
+  await gsma(db, [{ tac: '35209900' }]);
+  const p = unregistered([{ module: 'used_by_international_roamer', parameters: { lookback_days: 2 }, invert: true }]);
+  const foreign = (i: number) => imsi(i, '20801');
+  const open = async () => [...(await states(db)).keys()].sort();
+  await observe(db, [{ date: '2025-06-05', imei: key(1), imsi: foreign(1) }, { date: '2025-06-05', imei: key(2), imsi: imsi(2) }]);
+  await run(db, p, '2025-06-06');
+  assert.deepEqual(await open(), [key(2)]);
+  // Device 2 roams from the 6th: out of the condition.
+  await observe(db, [{ date: '2025-06-06', imei: key(1), imsi: imsi(1) }, { date: '2025-06-06', imei: key(2), imsi: foreign(2) }]);
+  await run(db, p, '2025-06-07');
+  assert.deepEqual(await open(), []);
+  // Device 1's roaming day leaves the two-day window: into the condition.
+  await observe(db, [{ date: '2025-06-07', imei: key(1), imsi: imsi(1) }, { date: '2025-06-07', imei: key(2), imsi: imsi(2) }]);
+  await run(db, p, '2025-06-08');
+  assert.deepEqual(await open(), [key(1)]);
+  // No new data, a day later: device 2's too.
+  await run(db, p, '2025-06-09');
+  assert.deepEqual(await open(), [key(1), key(2)]);
+  // Device 1 roams again: out once more.
+  await observe(db, [{ date: '2025-06-09', imei: key(1), imsi: foreign(1) }, { date: '2025-06-09', imei: key(2), imsi: imsi(2) }]);
+  await run(db, p, '2025-06-10');
+  assert.deepEqual(await open(), [key(2)]);
+});
