@@ -207,11 +207,13 @@ async function applyCondition(
      WHERE m.imei_norm IS NULL OR s.imei_norm IS NULL OR s.evidence IS DISTINCT FROM m.evidence`,
     [cond],
   );
+  // Most conditions change little from one day to the next: statements with nothing to do are skipped.
+  const todo = new Map((await tx.query<{ change: string; n: number }>(`SELECT change, count(*) AS n FROM ${diff} GROUP BY change`)).rows.map((r) => [r.change, r.n]));
   // Changes are counted as they are written; only what-if keeps them (cls_changes) for the impact.
   const log = (cte: string, change: string) =>
     `, logged AS (INSERT INTO cls_changes SELECT imei_norm, $1, '${change}', block_date FROM ${cte} WHERE ${whatIf})`;
   // Close the open states that no longer match (sticky conditions never release).
-  const closed = c.sticky
+  const closed = c.sticky || !todo.get('close')
     ? 0
     : (await tx.query<{ n: number }>(
         `WITH closed AS (
@@ -223,11 +225,13 @@ async function applyCondition(
       )).rows[0].n;
   // Still matching: the evidence is refreshed, the block date is not (only evidence that changed;
   // a hash join: with nested loops, PGlite looped over the open states once per difference).
-  await tx.query(
-    `UPDATE cls_state s SET evidence = d.evidence, last_run = $2 FROM ${diff} d
-     WHERE d.change = 'refresh' AND s.imei_norm = d.imei_norm AND s.cond = $1 AND s.end_date IS NULL`,
-    [cond, run],
-  );
+  if (todo.get('refresh')) {
+    await tx.query(
+      `UPDATE cls_state s SET evidence = d.evidence, last_run = $2 FROM ${diff} d
+       WHERE d.change = 'refresh' AND s.imei_norm = d.imei_norm AND s.cond = $1 AND s.end_date IS NULL`,
+      [cond, run],
+    );
+  }
   // New matches: the block date is fixed now.
   const a = profile.amnesty;
   const inEvaluation = c.blocking && c.amnesty_eligible && a.enabled && D <= ymdToIso(a.evaluation_period_end_date!);
@@ -235,7 +239,7 @@ async function applyCondition(
   // The first run of all writes every match as a plain insert, in key order (no state to find or
   // conflict with: 165 000 states of a condition in about half the time). Later, a state closed
   // earlier the same day is opened again.
-  const { rows } = await tx.query<{ n: number; blocked: number; granted: number }>(
+  const { rows } = !todo.get('open') ? { rows: [{ n: 0, blocked: 0, granted: 0 }] } : await tx.query<{ n: number; blocked: number; granted: number }>(
     `WITH opened AS (
        INSERT INTO cls_state AS s (imei_norm, cond, start_date, block_date, amnesty_granted, evidence, first_run, last_run)
        SELECT d.imei_norm, $1, $2, ${blockDate}, ${inEvaluation}, d.evidence, $3, $3 FROM ${diff} d WHERE d.change = 'open' ORDER BY d.imei_norm
