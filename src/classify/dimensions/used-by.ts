@@ -40,14 +40,16 @@ export function usedBy(name: string, description: string, filter: (profile: Coun
         text: `
 WITH pairs AS (
   SELECT t.imei_norm COLLATE "C" AS imei_norm, t.imsi COLLATE "C" AS imsi, bit_or(1 << t.operator_id) AS operators
-  FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${inScope('t', ctx)}
+  FROM ${tripletsOf(ctx)} t WHERE ${inWindow('t')}${screened ? ` AND ${f.condition(7)}` : ''}${inScope('t', ctx)}
   GROUP BY 1, 2 ORDER BY 1, 2
-  OFFSET 0 -- IMSIs are checked on distinct pairs, not on every row; sorted, IMEIs aggregate as they stream
+  -- IMSIs are checked on distinct pairs, not on every row; sorted, IMEIs aggregate as they stream.
+  -- (A kind of subscriber few devices are is told by prefix on every row first: most rows go.)
+  OFFSET 0
 )
 SELECT imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('distinct_imsis', count(*), 'imsis', to_jsonb((array_agg(imsi ORDER BY imsi))[1:${MAX_LISTED}]),
                           'operators', ${operatorCodes('bit_or(operators)')}, 'window', ${WINDOW_JSON}) AS evidence
-FROM pairs t WHERE ${isImsi('t.imsi')} AND ${f.condition(7)}
+FROM pairs t WHERE ${isImsi('t.imsi')}${screened ? '' : ` AND ${f.condition(7)}`}
 GROUP BY imei_norm`,
         values: [...windowValues(w), ...f.values],
       };
