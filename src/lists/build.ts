@@ -106,7 +106,7 @@ export async function buildContent(tx: Db, p: BuildParams): Promise<void> {
        AND NOT EXISTS (SELECT 1 FROM v_pairing pr WHERE pr.imei_norm = t.imei_norm AND pr.imsi = t.imsi)`,
     [L, p.options.lookback_days],
   );
-  await tx.exec('SET LOCAL enable_nestloop = on');
+  await tx.exec('SET LOCAL enable_nestloop TO DEFAULT');
 
   // Exceptions: pairings to the home operator; a roamer's pairing to every operator that saw
   // that IMEI with that IMSI in the lookback window.
