@@ -127,15 +127,15 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       const builder = new MatchBuilder(tx, { analysisDate: D, profile: opts.profile }, !opts.exhaustive, watermark);
       await builder.prepare(conditions);
       // The conditions whose open states' evidence the last run wrote, with the same definition.
-      const { rows: same } = await tx.query<{ label: string }>(
-        `SELECT c->>'label' AS label FROM cls_run r CROSS JOIN jsonb_array_elements(r.conditions) c
+      const { rows: same } = await tx.query<{ label: string; run: number }>(
+        `SELECT c->>'label' AS label, r.id AS run FROM cls_run r CROSS JOIN jsonb_array_elements(r.conditions) c
          WHERE r.id = (SELECT max(id) FROM cls_run) AND r.counts ? (c->>'label') AND c IN (SELECT jsonb_array_elements($1::jsonb))`,
         [JSON.stringify(conditions)],
       );
-      const stable = (c: ConditionConfig) => same.some((r) => r.label === c.label);
+      const stable = (c: ConditionConfig) => (opts.exhaustive ? null : (same.find((r) => r.label === c.label)?.run ?? null));
       const matches: { relation: string; changed: string | null }[] = [];
       for (const [i, c] of conditions.entries()) {
-        const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, !opts.exhaustive && stable(c));
+        const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, stable(c));
         matches.push({ relation, changed });
         const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
         report.conditions.push({
@@ -169,7 +169,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
         report.run_id = null;
         throw new Rollback();
       }
-      await builder.keepInverted();
+      await builder.keepInverted(run);
       await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
         run,
         JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),

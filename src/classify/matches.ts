@@ -221,17 +221,19 @@ export class MatchBuilder {
    * Keep the set of each dimension the run used inverted, for the next run to see which IMEIs
    * came into or out of it (`build`). Every run keeps them, whatever its path.
    */
-  async keepInverted(): Promise<void> {
+  async keepInverted(run: number): Promise<void> {
     for (const [key, table] of this.inverted) {
       await this.tx.query(`DELETE FROM cls_dim_last l WHERE l.key = $1 AND NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.imei_norm = l.imei_norm)`, [key]);
       await this.tx.query(`INSERT INTO cls_dim_last (key, imei_norm) SELECT DISTINCT $1, imei_norm FROM ${table} x ON CONFLICT DO NOTHING`, [key]);
+      await this.tx.query('INSERT INTO cls_dim_last_run (key, run) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET run = excluded.run', [key, run]);
     }
   }
 
   /**
    * The matches of a condition (`imei_norm`, `evidence`): `relation` (the table `table`, or a
-   * subquery) and how many IMEIs. With `stable` (the last run applied this condition, with the
-   * same definition, so its open states are the last run's matches and their evidence), a
+   * subquery) and how many IMEIs. With `stable`, the id of the last run when it applied this
+   * condition with the same definition (its open states are then that run's matches and their
+   * evidence), a
    * condition whose positive dimensions are all kept results also gives `changed`: the only IMEIs
    * whose match or evidence can differ from the last run's. Those are the IMEIs whose kept row
    * this run rewrote, and those that came into or out of an inverted dimension since the last run
@@ -239,7 +241,7 @@ export class MatchBuilder {
    * run looks at the changed IMEIs only (at 1 M subscribers, a few thousand of the 170 000
    * continuing `not_registered` states).
    */
-  async build(cond: ConditionConfig, table: string, stable: boolean): Promise<{ relation: string; matched: number; changed: string | null }> {
+  async build(cond: ConditionConfig, table: string, stable: number | null): Promise<{ relation: string; matched: number; changed: string | null }> {
     const parts: { table: string; invert: boolean; name: string; key: string }[] = [];
     const names = new Map<string, number>();
     for (const d of cond.dimensions) {
@@ -265,7 +267,12 @@ export class MatchBuilder {
        FROM ${base} b ${joins.join(' ')}
        ${nots.length ? `WHERE ${nots.join(' AND ')}` : ''}`;
     const rewritten = positive.map((p) => this.rewritten.get(p.table));
-    if (stable && positive.length && rewritten.every((r) => r !== undefined && r !== null)) {
+    // The inverted dimensions' sets must be those of that run (not, say, none yet after an upgrade).
+    const keys = [...new Set(negative.map((p) => p.key))];
+    const kept = async () =>
+      !keys.length ||
+      (await this.tx.query<{ n: number }>('SELECT count(*) AS n FROM cls_dim_last_run WHERE key = ANY ($1::text[]) AND run = $2', [keys, stable])).rows[0].n === keys.length;
+    if (stable !== null && positive.length && rewritten.every((r) => r !== undefined && r !== null) && (await kept())) {
       const relation = `(${select})`;
       const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation} m`);
       const changed = `${table}_changed`;

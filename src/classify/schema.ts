@@ -123,6 +123,11 @@ CREATE TABLE cls_dim_last (
   imei_norm text NOT NULL,
   PRIMARY KEY (key, imei_norm)
 );
+-- The run each of those sets is from (a set not kept by the latest run is not used).
+CREATE TABLE cls_dim_last_run (
+  key text PRIMARY KEY,
+  run bigint NOT NULL
+);
 `,
   },
 ];

@@ -89,3 +89,19 @@ test('an IMEI coming into or out of an inverted dimension closes or opens its st
   await run(db, p, '2025-06-10');
   assert.deepEqual(await open(), [key(2)]);
 });
+
+test('with no inverted sets kept by the last run (as after an upgrade), a stable condition is compared in full', async () => {
+  const db = await freshDb();
+  await gsma(db, [{ tac: '35209900' }]);
+  const p = unregistered([{ module: 'used_by_international_roamer', parameters: { lookback_days: 2 }, invert: true }]);
+  const open = async () => [...(await states(db)).keys()].sort();
+  await observe(db, [{ date: '2025-06-05', imei: key(1), imsi: imsi(1, '20801') }, { date: '2025-06-05', imei: key(2), imsi: imsi(2) }]);
+  await run(db, p, '2025-06-06');
+  await observe(db, [1, 2].map((i) => ({ date: '2025-06-06', imei: key(i), imsi: imsi(i) })));
+  await run(db, p, '2025-06-07');
+  assert.deepEqual(await open(), [key(2)]);
+  await db.exec('DELETE FROM cls_dim_last; DELETE FROM cls_dim_last_run');
+  await observe(db, [1, 2].map((i) => ({ date: '2025-06-07', imei: key(i), imsi: imsi(i) })));
+  await run(db, p, '2025-06-08');
+  assert.deepEqual(await open(), [key(1), key(2)]);
+});
