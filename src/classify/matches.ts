@@ -27,6 +27,8 @@ export class MatchBuilder {
   private readonly rewritten = new Map<string, string | null>();
   /** The dimensions used inverted in the run (by key), and their tables: their sets are kept for the next run. */
   private readonly inverted = new Map<string, string>();
+  /** Candidate tables by screen (query and values). */
+  private readonly screened = new Map<string, string>();
   /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
   private readonly scopes = new Map<string, string>();
   private n = 0;
@@ -48,13 +50,20 @@ export class MatchBuilder {
     return createHash('sha1').update(JSON.stringify([module, parameters])).digest('hex');
   }
 
-  /** The candidates of a dimension's screen, in a new table; null when it cannot narrow. */
+  /**
+   * The candidates of a dimension's screen, in a table; null when it cannot narrow. Dimensions
+   * screened alike (the duplicate rules over one window) share one table.
+   */
   private async scope(module: string, parameters: Record<string, unknown>): Promise<string | null> {
     const dim = DIMENSIONS[module];
     const screen = this.screens ? dim.screen?.(dim.params.parse(parameters), this.ctx) : null;
     if (!screen) return null;
+    const same = JSON.stringify([screen.text, screen.values]);
+    const known = this.screened.get(same);
+    if (known) return known;
     const scope = `cls_scope_${++this.n}`;
     await this.tx.query(`CREATE TEMP TABLE ${scope} ON COMMIT DROP AS SELECT DISTINCT imei_norm FROM (${screen.text}) s`, screen.values);
+    this.screened.set(same, scope);
     return scope;
   }
 
@@ -78,7 +87,7 @@ export class MatchBuilder {
       if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
     }
     if (!this.scopes.size) return;
-    const union = [...this.scopes.values()].map((s) => `SELECT imei_norm FROM ${s}`).join(' UNION ');
+    const union = [...new Set(this.scopes.values())].map((s) => `SELECT imei_norm FROM ${s}`).join(' UNION ');
     // By index, one lookup per candidate (an array, not a join: nested loops are off).
     await this.tx.query(
       `CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS
