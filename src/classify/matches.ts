@@ -198,8 +198,8 @@ export class MatchBuilder {
     const since = prev
       ? (await this.tx.query<{ d: string | null }>('SELECT min(period_start)::text AS d FROM v_obs_import WHERE id > $1', [prev.obs_import_max])).rows[0].d
       : null;
-    let rewritten: string | null = null;
-    if (prev && since === null) rewritten = '(SELECT NULL::text AS imei_norm WHERE false)';
+    // Nothing rewritten unless an import came since; everything without a valid cache (null).
+    let rewritten: string | null = prev ? '(SELECT NULL::text AS imei_norm WHERE false)' : null;
     if (!prev || since !== null) {
       let ctx = this.ctx;
       if (prev) {
@@ -227,8 +227,8 @@ export class MatchBuilder {
   }
 
   /**
-   * Keep the set of each dimension the run used inverted, for the next run to see which IMEIs
-   * came into or out of it (`build`). Every run keeps them, whatever its path.
+   * Keep the set of each dimension the run used inverted in a condition built on kept results,
+   * for the next run to see which IMEIs came into or out of it (`build`), with the run it is from.
    */
   async keepInverted(run: number): Promise<void> {
     for (const [key, table] of this.inverted) {
@@ -240,15 +240,14 @@ export class MatchBuilder {
 
   /**
    * The matches of a condition (`imei_norm`, `evidence`): `relation` (the table `table`, or a
-   * subquery) and how many IMEIs. With `stable`, the id of the last run when it applied this
-   * condition with the same definition (its open states are then that run's matches and their
-   * evidence), a
-   * condition whose positive dimensions are all kept results also gives `changed`: the only IMEIs
-   * whose match or evidence can differ from the last run's. Those are the IMEIs whose kept row
-   * this run rewrote, and those that came into or out of an inverted dimension since the last run
-   * (an inverted dimension's evidence is a constant). Its matches are then not materialised: the
-   * run looks at the changed IMEIs only (at 1 M subscribers, a few thousand of the 170 000
-   * continuing `not_registered` states).
+   * subquery) and how many IMEIs. `stable` is the id of the last run when that run applied this
+   * condition with the same definition: its open states are then that run's matches and their
+   * evidence. A stable condition whose positive dimensions are all kept results also gives
+   * `changed`, the only IMEIs whose match or evidence can differ from the last run's: those whose
+   * kept row this run rewrote, and those that came into or out of an inverted dimension since the
+   * last run (an inverted dimension's evidence is a constant). Its matches are then not
+   * materialised: the run looks at the changed IMEIs only (at 1 M subscribers, a few thousand of
+   * the 170 000 continuing `not_registered` states).
    */
   async build(cond: ConditionConfig, table: string, stable: number | null): Promise<{ relation: string; matched: number; changed: string | null }> {
     const parts: { table: string; invert: boolean; name: string; key: string }[] = [];
@@ -258,9 +257,7 @@ export class MatchBuilder {
       names.set(d.module, seen + 1);
       const name = `${d.invert ? 'not_' : ''}${d.module}${seen ? `_${seen + 1}` : ''}`;
       const key = MatchBuilder.key(d.module, d.parameters);
-      const t = await this.dimensionTable(d.module, d.parameters);
-      if (d.invert) this.inverted.set(key, t);
-      parts.push({ table: t, invert: d.invert, name, key });
+      parts.push({ table: await this.dimensionTable(d.module, d.parameters), invert: d.invert, name, key });
     }
     const positive = parts.filter((p) => !p.invert);
     const negative = parts.filter((p) => p.invert);
@@ -276,12 +273,15 @@ export class MatchBuilder {
        FROM ${base} b ${joins.join(' ')}
        ${nots.length ? `WHERE ${nots.join(' AND ')}` : ''}`;
     const rewritten = positive.map((p) => this.rewritten.get(p.table));
+    const onKept = positive.length > 0 && rewritten.every((r) => r !== undefined);
+    // Only such a condition's inverted sets can serve the next run.
+    if (onKept) for (const p of negative) this.inverted.set(p.key, p.table);
     // The inverted dimensions' sets must be those of that run (not, say, none yet after an upgrade).
     const keys = [...new Set(negative.map((p) => p.key))];
-    const kept = async () =>
+    const setsOfThatRun = async () =>
       !keys.length ||
       (await this.tx.query<{ n: number }>('SELECT count(*) AS n FROM cls_dim_last_run WHERE key = ANY ($1::text[]) AND run = $2', [keys, stable])).rows[0].n === keys.length;
-    if (stable !== null && positive.length && rewritten.every((r) => r !== undefined && r !== null) && (await kept())) {
+    if (stable !== null && onKept && rewritten.every((r) => r !== null) && (await setsOfThatRun())) {
       const relation = `(${select})`;
       const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation} m`);
       const changed = `${table}_changed`;

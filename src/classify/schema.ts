@@ -4,8 +4,8 @@
  * when the state opens and never recomputed. `first_run` opened the state; `last_run` is the latest
  * run that changed it (opened, refreshed its evidence, closed it).
  *
- * Citus: `cls_state`, `cls_conflict_*` and `cls_dim_kept` are distributed by `imei_norm`; `cls_run` and
- * `cls_dim_cache` are reference tables.
+ * Citus: `cls_state`, `cls_conflict_*`, `cls_dim_kept` and `cls_dim_last` are distributed by
+ * `imei_norm`; `cls_run`, `cls_dim_cache` and `cls_dim_last_run` are reference tables.
  */
 import type { Migration } from '../store/migrate.ts';
 

@@ -75,8 +75,11 @@ test('an IMEI coming into or out of an inverted dimension closes or opens its st
   assert.deepEqual(await open(), [key(2)]);
   // Device 2 roams from the 6th: out of the condition.
   await observe(db, [{ date: '2025-06-06', imei: key(1), imsi: imsi(1) }, { date: '2025-06-06', imei: key(2), imsi: foreign(2) }]);
-  await run(db, p, '2025-06-07');
+  const second = await run(db, p, '2025-06-07');
   assert.deepEqual(await open(), []);
+  // The roamers' set is kept for the next run, with the run it is from.
+  const kept = await db.query<{ imei_norm: string; run: number }>('SELECT l.imei_norm, r.run FROM cls_dim_last l JOIN cls_dim_last_run r USING (key) ORDER BY 1');
+  assert.deepEqual(kept.rows.map((r) => [r.imei_norm, Number(r.run)]), [[key(1), second], [key(2), second]]);
   // Device 1's roaming day leaves the two-day window: into the condition.
   await observe(db, [{ date: '2025-06-07', imei: key(1), imsi: imsi(1) }, { date: '2025-06-07', imei: key(2), imsi: imsi(2) }]);
   await run(db, p, '2025-06-08');

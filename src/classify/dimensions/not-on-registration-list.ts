@@ -15,7 +15,8 @@ export const notOnRegistrationList = defineDimension({
       {
         view: 'v_registration',
         covers: 'l.registered',
-        evidence: "'registration_status', (SELECT r.status FROM v_registration r WHERE r.imei_norm = c.imei_norm LIMIT 1),",
+        // (the registration list has one current row per IMEI)
+        evidence: "'registration_status', (SELECT r.status FROM v_registration r WHERE r.imei_norm = c.imei_norm),",
       },
       p,
       ctx,
