@@ -217,6 +217,8 @@ export class MatchBuilder {
       const fresh = `cls_dim_${++this.n}`;
       await this.tx.query(`CREATE TEMP TABLE ${fresh} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
       await this.tx.query(`INSERT INTO cls_dim_kept (key, imei_norm, evidence) SELECT $1, imei_norm, evidence FROM ${fresh} ORDER BY imei_norm`, [key]);
+      // A whole result written: statistics for the next run's plans (autovacuum may not have come by yet).
+      if (!prev) await this.tx.exec('ANALYZE cls_dim_kept');
     }
     // The analysis date stands for the days covered: the result does not depend on it.
     await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, references, { from: this.ctx.analysisDate, to: this.ctx.analysisDate });

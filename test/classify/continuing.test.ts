@@ -2,7 +2,8 @@
  * Continuing states of a condition built on kept results (`not_registered`): a run compares the
  * evidence of only the IMEIs whose kept row it rewrote, so these tests check that every other
  * way evidence can change still reaches the states: a late file moving a device's first day
- * seen, and a change of the condition's definition.
+ * seen, and a change of the condition's definition. The last test checks that the first run
+ * leaves the statistics those narrow comparisons are planned with.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -107,4 +108,15 @@ test('with no inverted sets kept by the last run (as after an upgrade), a stable
   await observe(db, [1, 2].map((i) => ({ date: '2025-06-07', imei: key(i), imsi: imsi(i) })));
   await run(db, p, '2025-06-08');
   assert.deepEqual(await open(), [key(1), key(2)]);
+});
+
+test('the first run leaves statistics on the states and the kept results for the next run to plan with', async () => {
+  const db = await freshDb();
+  await gsma(db, [{ tac: '35209900' }]);
+  await observe(db, [1, 2, 3].map((i) => ({ date: '2025-06-05', imei: key(i), imsi: imsi(i) })));
+  const analysed = async () =>
+    (await db.query<{ tablename: string }>("SELECT DISTINCT tablename::text FROM pg_stats WHERE schemaname = current_schema() AND tablename IN ('cls_state', 'cls_dim_kept') ORDER BY 1")).rows.map((r) => r.tablename);
+  assert.deepEqual(await analysed(), []);
+  await run(db, unregistered(), '2025-06-06');
+  assert.deepEqual(await analysed(), ['cls_dim_kept', 'cls_state']);
 });
