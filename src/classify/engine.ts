@@ -15,7 +15,7 @@ import { advisoryLock, type Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
 import { daysBefore } from './dimension.ts';
 import { readWatermark } from './incremental.ts';
-import { MatchBuilder } from './matches.ts';
+import { analyse, MatchBuilder } from './matches.ts';
 
 export interface ClassifyOptions {
   profile: CountryProfile;
@@ -173,7 +173,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       // Statistics for the states after the first run, or one that rewrote many of them: the next
       // run's plans depend on them, and autovacuum may not have come by yet.
       const written = report.conditions.reduce((n, c) => n + c.opened + c.closed, 0);
-      if (first || written > 10_000) await tx.exec('ANALYZE cls_state');
+      if (first || written > 10_000) await analyse(tx, 'cls_state');
       await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
         run,
         JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),
