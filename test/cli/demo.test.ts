@@ -21,8 +21,10 @@ test('ceir demo loads the demo country and serves the API on a printed port', as
     assert.equal(s.stolen.stolen, true);
 
     // The EIR runs on the demo's lists: each printed curl line gives the answer it announces.
-    await new Promise((r) => setTimeout(r, 200)); // the banner is printed as the last line is written
-    const checks = [...server.output().matchAll(/^\s+curl --http2-prior-knowledge '([^']+)'\s+\([^:]+: (\w+)\)$/gm)];
+    // The banner is printed as the last line is written: wait for its three check lines.
+    const checkLines = () => [...server.output().matchAll(/^\s+curl --http2-prior-knowledge '([^']+)'\s+\([^:]+: (\w+)\)$/gm)];
+    for (let i = 0; i < 100 && checkLines().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    const checks = checkLines();
     assert.deepEqual(checks.map((c) => c[2]), ['BLACKLISTED', 'GREYLISTED', 'WHITELISTED'], server.output());
     for (const [, url, want] of checks) {
       const { stdout } = await promisify(execFile)('curl', ['-s', '--http2-prior-knowledge', url]);
