@@ -18,7 +18,7 @@ import { cacheKey, saveCache, validCache, type Watermark } from './incremental.t
 /**
  * Statistics for a table the run has just written much of (autovacuum may not have come by yet):
  * enough for the next run's row estimates from a sample of 3 000 rows (the default 30 000 took
- * 0.7 s on 220 000 states; these estimates came out within 3%).
+ * 0.7 s on 220 000 states; the estimate of `not_registered`'s 168 179 open states was 164 664).
  */
 export async function analyse(tx: Db, table: 'cls_state' | 'cls_dim_kept'): Promise<void> {
   await tx.exec(`SET LOCAL default_statistics_target = 10; ANALYZE ${table}; SET LOCAL default_statistics_target TO DEFAULT`);

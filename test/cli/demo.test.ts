@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ceirServer, cliEnv } from '../helpers/cli.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 // What `npm start` runs: the demo country is generated, imported, and served.
 test('ceir demo loads the demo country and serves the API on a printed port', async () => {
@@ -23,7 +24,7 @@ test('ceir demo loads the demo country and serves the API on a printed port', as
     // The EIR runs on the demo's lists: each printed curl line gives the answer it announces.
     // The banner is printed as the last line is written: wait for its three check lines.
     const checkLines = () => [...server.output().matchAll(/^\s+curl --http2-prior-knowledge '([^']+)'\s+\([^:]+: (\w+)\)$/gm)];
-    for (let i = 0; i < 100 && checkLines().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => checkLines().length >= 3);
     const checks = checkLines();
     assert.deepEqual(checks.map((c) => c[2]), ['BLACKLISTED', 'GREYLISTED', 'WHITELISTED'], server.output());
     for (const [, url, want] of checks) {

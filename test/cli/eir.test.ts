@@ -12,6 +12,7 @@ import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 import { buildCountry, K, STATES } from '../lists/fixture.ts';
 import { classifyFixture, ENGINE, freshDb, lists, testKey, withTempDir } from '../lists/helpers.ts';
 import { ceir, ceirServer, cliEnv } from '../helpers/cli.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const curl = async (url: string) => JSON.parse((await promisify(execFile)('curl', ['-s', '--http2-prior-knowledge', url])).stdout) as { status: string };
 
@@ -48,10 +49,7 @@ test(`[${ENGINE}] ceir eir serves a lists folder, follows a new version on SIGHU
         await lists(db, { out, key });
         process.kill(eir.pid, 'SIGHUP');
         let status = '';
-        for (let i = 0; i < 100 && status !== 'WHITELISTED'; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          status = (await curl(url(K[1]))).status;
-        }
+        await waitUntil(async () => (status = (await curl(url(K[1]))).status) === 'WHITELISTED', { timeoutMs: 10_000, everyMs: 100 });
         assert.equal(status, 'WHITELISTED', 'K1 released in version 2');
         assert.match(eir.output(), /serving list version 2 .*deltas applied to 1/);
       } finally {

@@ -13,6 +13,7 @@ import { startS13Server } from '../../src/eir/diameter/peer.ts';
 import { S13Client, encodeEcr } from '../../src/eir/diameter/client.ts';
 import { FLAG_PROXIABLE, FLAG_REQUEST, FrameSplitter, decodeMessage, encodeMessage, findAvp, readU24 } from '../../src/eir/diameter/codec.ts';
 import { APP_S13, VENDOR_3GPP, avp } from '../../src/eir/diameter/dictionary.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const TABLE: Record<string, CheckAnswer> = { '35209900000001': 'WHITELISTED', '35209900000002': 'BLACKLISTED', '35209900000003': 'GREYLISTED' };
 const IMEIS = [...Object.keys(TABLE), '35209900000004'];
@@ -215,7 +216,7 @@ test('fuzzed frames from several connections: the server stays up and a good pee
   const late = await S13Client.connect({ port: server.port, originHost: 'late.test.example', originRealm: 'test.example' });
   assert.equal((await late.check(IMEIS[1])).answer, 'BLACKLISTED');
   await late.disconnect();
-  for (let i = 0; i < 100 && server.peers() > 1; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => server.peers() <= 1, { everyMs: 20 });
   assert.equal(server.peers(), 1);
   assert.equal(peersOpen, 1);
   await good.disconnect();

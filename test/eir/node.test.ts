@@ -14,6 +14,7 @@ import { startEir, type EirRuntime, type StartEirOptions } from '../../src/eir/r
 import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 import { b3, a, buildCountry, K, STATES } from '../lists/fixture.ts';
 import { classifyFixture, ENGINE, freshDb, lists, profileWith, testKey, withTempDir } from '../lists/helpers.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const pei = (imei: string) => `imei-${imei}${luhnCheckDigit(imei)}`;
 
@@ -119,7 +120,7 @@ test(`[${ENGINE}] the EIR node answers from the signed lists, follows new versio
         const r = await eir.follower.refresh();
         // Checks keep flowing after the swap too (a busy machine gets through fewer a millisecond).
         const answeredAtSwap = seen.answered;
-        for (let i = 0; i < 100 && (seen.answered < answeredAtSwap + 32 || seen.answered <= 64); i++) await new Promise((r) => setTimeout(r, 50));
+        await waitUntil(() => seen.answered >= answeredAtSwap + 32 && seen.answered > 64);
         stop = true;
         await Promise.all(loops);
         assert.deepEqual(r, { version: 2, changed: true, how: 'delta' });

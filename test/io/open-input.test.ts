@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readCsv } from '../../src/io/csv-reader.ts';
 import { InputError } from '../../src/io/input-error.ts';
 import { openInput, type OpenedInput } from '../../src/io/open-input.ts';
 import { crc32, makeZip, tableCrc32 } from './zip.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 let dir: string;
 before(async () => {
@@ -223,7 +223,7 @@ test('a stream destroyed before its end closes the file on disk (plain, gzip, zi
       break; // the consumer stops after the first batch
     }
     if (packing === 'zip') await input.sha256(); // its separate hashing pass ends on its own
-    for (let i = 0; i < 50 && openFds(path) > 0; i++) await sleep(10);
+    await waitUntil(() => openFds(path) === 0, { timeoutMs: 500, everyMs: 10 });
     assert.equal(openFds(path), 0, `${packing}: the file is still open`);
   }
 });
