@@ -853,14 +853,19 @@ function capText(c: RadioCapability): string {
 }
 
 /** A raw IMEI that does not normalise to 14 digits: hex, MEID-like, or too short. */
-function malformedImei(rng: Rng): string {
+export function malformedImei(rng: Rng): string {
   const hex = '0123456789abcdef';
   switch (rng.int(0, 2)) {
     case 0: {
-      // 15 hex characters starting like a real TAC, with a letter among the first 14
+      // 15 hex characters starting like a real TAC, with a letter among the first 14 (put back if
+      // the random hex digits overwrote it with a digit: 14 digits first would normalise to a
+      // well-formed key; the same draws either way, so the rest of the world does not change)
       const chars = ('35' + rng.digits(13)).split('');
-      chars[rng.int(2, 13)] = 'abcdef'[rng.int(0, 5)];
+      const at = rng.int(2, 13);
+      const letter = 'abcdef'[rng.int(0, 5)];
+      chars[at] = letter;
       for (let i = 2; i < 15; i++) if (rng.chance(0.2)) chars[i] = hex[rng.int(0, 15)];
+      if (/^[0-9]{14}/.test(chars.join(''))) chars[at] = letter;
       const s = chars.join('');
       return rng.chance(0.5) ? s.toUpperCase() : s;
     }

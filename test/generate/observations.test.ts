@@ -12,7 +12,8 @@ import {
   LEGIT_LABELS, modelSvns, observationHeader, OBSERVATION_HEADER, RAT_CODES, TRUTH_HEADER, TRUTH_LABELS,
   type GeneratedCountry,
 } from '../../src/generate/index.ts';
-import { planObservations } from '../../src/generate/observation-plan.ts';
+import { malformedImei, planObservations } from '../../src/generate/observation-plan.ts';
+import { Rng } from '../../src/generate/prng.ts';
 import { buildWorld } from '../../src/generate/world.ts';
 import { demoProfile, duplicates, sha256, withTempDir } from './helpers.ts';
 
@@ -360,6 +361,16 @@ test('no unlabelled IMEI looks duplicated; family phones and dual-SIM phones sta
     if ([...opsA].some((o) => !opsB.has(o))) twoOps++;
   }
   assert.ok(twoOps > 0, 'some dual-SIM phones use two operators');
+});
+
+test('a malformed raw IMEI never normalises to a well-formed key, whatever the draws', () => {
+  // Hex digits drawn over the letter could leave 14 digits first (one value in 25 did): a
+  // 'malformed' label on what normalises as a well-formed key, scored as a miss.
+  const rng = Rng.fromSeed(7);
+  for (let i = 0; i < 20_000; i++) {
+    const raw = malformedImei(rng);
+    assert.doesNotMatch(normaliseImei(raw), /^\d{14}$/, raw);
+  }
 });
 
 test('TAC anomalies: counterfeit, test TAC, suspicious shape, malformed, seen before allocation', () => {
