@@ -1,9 +1,11 @@
 /**
  * Detection quality: the current classification against a truth file (`imei,label[,detail]`, as
  * `ceir generate` writes it). Each truth label is scored against the conditions the profile maps
- * it to (`evaluation:`): precision and recall over the IMEIs seen on the network, with the false
- * positives and negatives listed. Legitimate devices (labels that no condition should catch) are
- * checked against every blocking condition.
+ * it to (`evaluation:`): precision and recall over the IMEIs seen on the network (a labelled
+ * device the data never shows, as when the truth covers days not imported, is counted apart, not
+ * as missed), with the false positives and negatives listed. Legitimate devices (labels that no
+ * condition should catch) are checked against what puts an IMEI on a block or notification list:
+ * an open state of a blocking condition with a block date, unless the IMEI is golden.
  */
 import { readCsv } from '../io/csv-reader.ts';
 import { InputError } from '../io/input-error.ts';
@@ -13,7 +15,10 @@ import type { Db } from '../store/db.ts';
 export interface LabelScore {
   label: string;
   conditions: string[];
+  /** Labelled IMEIs seen on the network (those scored). */
   truth: number;
+  /** Labelled IMEIs never seen on the network (not scored). */
+  not_seen: number;
   flagged: number;
   true_positives: number;
   precision: number;
@@ -24,7 +29,7 @@ export interface LabelScore {
 
 export interface Evaluation {
   labels: LabelScore[];
-  /** Legitimate devices on a block or notification list (open blocking state), per label. */
+  /** Legitimate devices seen, and those of them on a block or notification list, per label. */
   legitimate_flagged: { label: string; truth: number; flagged: string[] }[];
 }
 
@@ -54,27 +59,40 @@ export async function readTruth(file: string): Promise<Map<string, Set<string>>>
 }
 
 export async function evaluate(db: Db, truth: Map<string, Set<string>>, mapping: Record<string, string[]>): Promise<Evaluation> {
-  const open = await db.query<{ imei_norm: string; cond: string; blocking: boolean | null }>(
-    `SELECT o.imei_norm, o.cond, c.blocking FROM v_cls_open o
-     JOIN v_seen_imei s USING (imei_norm) LEFT JOIN v_cls_conditions c USING (cond)`,
+  // Listed: what the list builder puts on the block or notification lists (lists/build.ts).
+  const open = await db.query<{ imei_norm: string; cond: string; listed: boolean }>(
+    `SELECT o.imei_norm, o.cond,
+            coalesce(c.blocking, false) AND o.block_date IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM v_golden g WHERE g.hashed_imei_norm = md5(o.imei_norm)) AS listed
+     FROM v_cls_open o JOIN v_seen_imei s USING (imei_norm) LEFT JOIN v_cls_conditions c USING (cond)`,
   );
   const byCond = new Map<string, Set<string>>();
-  const blocking = new Set<string>();
+  const listed = new Set<string>();
   for (const r of open.rows) {
     let set = byCond.get(r.cond);
     if (!set) byCond.set(r.cond, (set = new Set()));
     set.add(r.imei_norm);
-    if (r.blocking) blocking.add(r.imei_norm);
+    if (r.listed) listed.add(r.imei_norm);
   }
+  // The labelled IMEIs the network saw: only they can be flagged.
+  const labelled = [...new Set([...Object.keys(mapping), ...LEGITIMATE_LABELS].flatMap((l) => [...(truth.get(l) ?? [])]))];
+  const seen = new Set(
+    (await db.query<{ imei_norm: string }>('SELECT imei_norm FROM v_seen_imei WHERE imei_norm = ANY ($1::text[])', [labelled])).rows.map((r) => r.imei_norm),
+  );
+  const seenOf = (label: string) => {
+    const all = [...(truth.get(label) ?? [])];
+    return { t: new Set(all.filter((i) => seen.has(i))), notSeen: all.filter((i) => !seen.has(i)).length };
+  };
   const labels: LabelScore[] = [];
   for (const [label, conditions] of Object.entries(mapping)) {
-    const t = truth.get(label) ?? new Set<string>();
+    const { t, notSeen } = seenOf(label);
     const flagged = new Set(conditions.flatMap((c) => [...(byCond.get(c) ?? [])]));
     const tp = [...flagged].filter((i) => t.has(i)).length;
     labels.push({
       label,
       conditions,
       truth: t.size,
+      not_seen: notSeen,
       flagged: flagged.size,
       true_positives: tp,
       precision: flagged.size ? tp / flagged.size : 1,
@@ -84,8 +102,8 @@ export async function evaluate(db: Db, truth: Map<string, Set<string>>, mapping:
     });
   }
   const legitimate_flagged = LEGITIMATE_LABELS.filter((l) => truth.has(l)).map((label) => {
-    const t = truth.get(label)!;
-    return { label, truth: t.size, flagged: [...t].filter((i) => blocking.has(i)).sort() };
+    const { t } = seenOf(label);
+    return { label, truth: t.size, flagged: [...t].filter((i) => listed.has(i)).sort() };
   });
   return { labels, legitimate_flagged };
 }

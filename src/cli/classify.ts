@@ -77,6 +77,7 @@ export function formatEvaluation(e: Evaluation): string {
     );
     if (l.false_positives.length) lines.push(`    false positives: ${l.false_positives.slice(0, 10).join(' ')}${l.false_positives.length > 10 ? ` … (${l.false_positives.length})` : ''}`);
     if (l.false_negatives.length) lines.push(`    false negatives: ${l.false_negatives.slice(0, 10).join(' ')}${l.false_negatives.length > 10 ? ` … (${l.false_negatives.length})` : ''}`);
+    if (l.not_seen) lines.push(`    not scored: ${l.not_seen} labelled IMEI${l.not_seen > 1 ? 's' : ''} never seen on the network`);
   }
   for (const g of e.legitimate_flagged) {
     lines.push(`legitimate ${g.label}: ${g.flagged.length} of ${g.truth} on a block or notification list${g.flagged.length ? `: ${g.flagged.slice(0, 10).join(' ')}` : ''}`);

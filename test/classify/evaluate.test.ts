@@ -14,7 +14,9 @@ import { generateLists } from '../../src/lists/generate.ts';
 import { importObservations } from '../../src/observations/importer.ts';
 import { importList } from '../../src/reference/importer.ts';
 import { LIST_KINDS } from '../../src/reference/lists.ts';
+import { luhnCheckDigit } from '../../src/identity/luhn.ts';
 import { demoProfile, freshDb } from '../helpers/store.ts';
+import { classifyFixture, imsi, key, msisdn, observe, reference, withTempDir } from '../lists/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ceir-evaluate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +63,30 @@ test('the demo conditions find what the generator injected, and leave legitimate
     [legit],
   );
   assert.equal(rows[0].n, 0);
+});
+
+test('scoring: labelled devices never seen are not misses; golden and undated states put no legitimate device on a list', async () => {
+  await withTempDir(async (tmp) => {
+    const db = await freshDb();
+    const [stolen, golden, listed, granted, neverSeen] = [1, 2, 3, 4, 5].map(key);
+    const row = (k: string, i: number) => ({ date: '20250210', imei: k + luhnCheckDigit(k), imsi: imsi('99901', i), msisdn: msisdn(i) });
+    await observe(db, tmp, 'alpha', [row(stolen, 1), row(golden, 2), row(listed, 3), row(granted, 4)]);
+    await reference(db, tmp, 'golden_list', ['golden_imei', golden]);
+    await classifyFixture(db, '2025-03-01', [
+      { imei: stolen, cond: 'stolen', block: '2025-03-01' },
+      { imei: golden, cond: 'dup', block: '2025-03-01' },
+      { imei: listed, cond: 'dup', block: '2025-03-20' },
+      { imei: granted, cond: 'dup', block: null, granted: true },
+    ]);
+    const truth = new Map([
+      ['stolen', new Set([stolen, neverSeen])],
+      ['dual_sim', new Set([golden, listed, granted, neverSeen])],
+    ]);
+    const e = await evaluate(db, truth, { stolen: ['stolen'] });
+    const s = e.labels.find((l) => l.label === 'stolen')!;
+    // The device the data never shows is counted apart, not as a miss.
+    assert.deepEqual([s.truth, s.not_seen, s.flagged, s.recall, s.false_negatives], [1, 1, 1, 1, []]);
+    // Golden IMEIs are on no list, nor are amnesty states without a block date: only the pending one is.
+    assert.deepEqual(e.legitimate_flagged, [{ label: 'dual_sim', truth: 3, flagged: [listed] }]);
+  });
 });
