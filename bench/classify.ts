@@ -19,7 +19,7 @@ import { importObservations } from '../src/observations/importer.ts';
 import { importList } from '../src/reference/importer.ts';
 import { LIST_KINDS } from '../src/reference/lists.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { benchDb, benchDir, demoProfileForBench, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
+import { benchDb, demoProfileForBench, generatedInput, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
 
 const DIRBS = { subscribers: 100_000, classify: 0.85, lists: 1.32 };
 
@@ -62,7 +62,7 @@ async function splitLastDay(dir: string): Promise<{ month: string[]; lastDay: st
 }
 
 async function countryDir(subscribers: number): Promise<string> {
-  const dir = join(benchDir(), `country_${subscribers}`);
+  const dir = generatedInput(`country_${subscribers}`);
   if (!existsSync(join(dir, 'truth.csv'))) {
     rmSync(dir, { recursive: true, force: true });
     const t = performance.now();

@@ -1,6 +1,7 @@
 /** Shared helpers of the bench scripts. */
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, type CountryProfile } from '../src/config/profile.ts';
 import { DEMO_PROFILE, PROJECT_ROOT } from '../src/cli/context.ts';
@@ -14,6 +15,25 @@ export function pgUrl(): string {
 /** Generated inputs are kept here between runs (git-ignored). */
 export function benchDir(): string {
   return process.env.CEIR_BENCH_DIR ?? join(PROJECT_ROOT, '.bench-data');
+}
+
+let generator: string | undefined;
+
+/**
+ * Where a generated input `name` is kept: in a folder named after the generator's source, so
+ * that a change to the generator makes the benches generate their inputs again instead of
+ * measuring data the generator no longer writes (file names stay as the importers expect).
+ */
+export function generatedInput(name: string): string {
+  if (!generator) {
+    const src = join(PROJECT_ROOT, 'src', 'generate');
+    const h = createHash('sha256');
+    for (const f of readdirSync(src).sort()) h.update(f).update(readFileSync(join(src, f)));
+    generator = h.digest('hex').slice(0, 10);
+  }
+  const dir = join(benchDir(), `generated-${generator}`);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
 
 export function demoProfileForBench(): CountryProfile {

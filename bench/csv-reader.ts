@@ -4,14 +4,13 @@
  *
  *   npm run bench -- csv-reader [--rows 2000000]
  */
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as csvParse } from 'csv-parse';
 import { generateRegistrationListFile } from '../src/generate/index.ts';
 import { readCsv } from '../src/io/csv-reader.ts';
 import { openInput } from '../src/io/open-input.ts';
-import { benchDir, fmtRate, peakRssMb, printTable, report, runWorker } from './common.ts';
+import { fmtRate, generatedInput, peakRssMb, printTable, report, runWorker } from './common.ts';
 
 interface Result {
   what: string;
@@ -36,8 +35,7 @@ async function worker(what: string, file: string): Promise<Result> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rows: { type: 'string', default: '2000000' }, worker: { type: 'string' }, file: { type: 'string' } } });
   if (values.worker) return report(await worker(values.worker, values.file!));
-  mkdirSync(benchDir(), { recursive: true });
-  const file = join(benchDir(), `registration_${values.rows}.csv`);
+  const file = generatedInput(`registration_${values.rows}.csv`);
   if (!existsSync(file)) await generateRegistrationListFile(file, Number(values.rows), 7);
   const results = ['src/io readCsv', 'csv-parse'].map((w) => runWorker<Result>('bench/csv-reader.ts', ['--worker', w, '--file', file]));
   const base = results[0];

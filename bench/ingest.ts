@@ -11,8 +11,7 @@
  *   (c) a raw `COPY` of the same file into an unindexed table on the same engine;
  * with rows/s, the ratio (b)/(c) and the peak memory of each.
  */
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as csvParse } from 'csv-parse';
 import { generateObservationFile } from '../src/generate/index.ts';
@@ -24,7 +23,7 @@ import { parseObservations } from '../src/observations/parser.ts';
 import { todayNumber } from '../src/observations/days.ts';
 import { openInput } from '../src/io/open-input.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { benchDb, benchDir, dataLines, demoProfileForBench, fmtRate, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
+import { benchDb, dataLines, demoProfileForBench, fmtRate, generatedInput, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
 
 interface Result {
   what: string;
@@ -76,9 +75,8 @@ async function worker(what: string, engine: string, file: string): Promise<Resul
 }
 
 async function fileOf(rows: number): Promise<string> {
-  mkdirSync(benchDir(), { recursive: true });
   const end = new Date(Date.UTC(2026, 0, DAYS)).toISOString().slice(0, 10).replaceAll('-', '');
-  const file = join(benchDir(), `alpha_${rows}_${START}_${end}.csv`);
+  const file = generatedInput(`alpha_${rows}_${START}_${end}.csv`);
   if (!existsSync(file)) {
     const t = performance.now();
     await generateObservationFile(file, rows, { seed: 11, operatorMccMnc: demoProfileForBench().operators[0].mcc_mnc[0], start: START, days: DAYS });

@@ -8,14 +8,13 @@
  * The PostgreSQL server is `DATABASE_URL` or postgres://postgres@127.0.0.1:5432/test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateRegistrationListFile } from '../src/generate/index.ts';
 import { importList } from '../src/reference/importer.ts';
 import { MIGRATIONS } from '../src/migrations.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { benchDb, benchDir, dataLines, demoProfileForBench, fmtRate, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
+import { benchDb, dataLines, demoProfileForBench, fmtRate, generatedInput, peakRssMb, printTable, report, runWorker, type Engine } from './common.ts';
 
 interface Result {
   what: string;
@@ -62,8 +61,7 @@ async function main(): Promise<void> {
     return;
   }
   const rows = Number(values.rows);
-  mkdirSync(benchDir(), { recursive: true });
-  const file = join(benchDir(), `registration_${rows}.csv`);
+  const file = generatedInput(`registration_${rows}.csv`);
   if (!existsSync(file)) {
     const t = performance.now();
     await generateRegistrationListFile(file, rows, 7);
