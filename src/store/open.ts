@@ -8,6 +8,8 @@ export interface StoreOptions {
   dataDir?: string;
   /** Keep every table in this schema (created if missing) instead of `public`. */
   schema?: string;
+  /** PGlite in memory only: start from this data-folder image (PGlite's `dumpDataDir`). */
+  image?: Blob;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Db> {
@@ -16,5 +18,5 @@ export async function openStore(opts: StoreOptions): Promise<Db> {
     return openPostgres(opts.databaseUrl, opts.schema);
   }
   const { openPglite } = await import('./pglite-driver.ts');
-  return openPglite(opts.dataDir, opts.schema);
+  return openPglite(opts.dataDir, opts.schema, opts.image);
 }

@@ -74,9 +74,13 @@ class PgliteDb implements Db {
   }
 }
 
-export async function openPglite(dataDir: string | undefined, schema?: string): Promise<Db> {
+/**
+ * `image`: for a store in memory (no `dataDir`), a data folder as `dumpDataDir` wrote it, to start
+ * from instead of initialising a new cluster (0.8 s instead of about 2.7 s).
+ */
+export async function openPglite(dataDir: string | undefined, schema?: string, image?: Blob): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const pg = await PGlite.create(dataDir ? { dataDir } : image ? { loadDataDir: image } : {});
   if (schema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; SET search_path TO ${ident(schema)}`);
   return new PgliteDb(pg, pg);
 }

@@ -2,6 +2,9 @@
  * The store for tests: the engine the run asks for (PGlite by default, the PostgreSQL server
  * when DATABASE_URL is set), one per test process in a schema of its own, emptied per test.
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { loadProfile, type CountryProfile } from '../../src/config/profile.ts';
 import { MIGRATIONS } from '../../src/migrations.ts';
@@ -24,8 +27,29 @@ after(async () => {
   await db.close();
 });
 
+/**
+ * A new PGlite cluster, as initialised once and saved (per PGlite version) for every test
+ * process: loading it takes about 0.8 s, initialising one about 2.7 s, in each of some 40 test
+ * processes. Written under another name, then renamed: a process never reads half an image.
+ */
+async function pgliteImage(): Promise<Blob> {
+  const { version } = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string };
+  const file = join(tmpdir(), `openceir-test-pglite-${version}.tar`);
+  const saved = await readFile(file).catch(() => null);
+  if (saved) return new Blob([saved]);
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pg = await PGlite.create();
+  const image = await pg.dumpDataDir('none');
+  await pg.close();
+  await writeFile(`${file}.${process.pid}`, Buffer.from(await image.arrayBuffer()));
+  await rename(`${file}.${process.pid}`, file);
+  return image;
+}
+
 function store(): Promise<Db> {
-  shared ??= openStore({ databaseUrl: process.env.DATABASE_URL, schema: SCHEMA });
+  shared ??= process.env.DATABASE_URL
+    ? openStore({ databaseUrl: process.env.DATABASE_URL, schema: SCHEMA })
+    : pgliteImage().then((image) => openStore({ schema: SCHEMA, image }));
   return shared;
 }
 
