@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { classify } from '../../src/classify/engine.ts';
 import { evaluate, readTruth } from '../../src/classify/evaluate.ts';
+import { formatEvaluation } from '../../src/cli/classify.ts';
 import { generateCountry } from '../../src/generate/index.ts';
 import { generateLists } from '../../src/lists/generate.ts';
 import { importObservations } from '../../src/observations/importer.ts';
@@ -86,6 +87,7 @@ test('scoring: labelled devices never seen are not misses; golden and undated st
     const s = e.labels.find((l) => l.label === 'stolen')!;
     // The device the data never shows is counted apart, not as a miss.
     assert.deepEqual([s.truth, s.not_seen, s.flagged, s.recall, s.false_negatives], [1, 1, 1, 1, []]);
+    assert.match(formatEvaluation(e), /^ {4}not scored: 1 labelled IMEI never seen on the network$/m);
     // Golden IMEIs are on no list, nor are amnesty states without a block date: only the pending one is.
     assert.deepEqual(e.legitimate_flagged, [{ label: 'dual_sim', truth: 3, flagged: [listed] }]);
   });
