@@ -29,8 +29,9 @@ after(async () => {
 
 /**
  * A new PGlite cluster, as initialised once and saved (per PGlite version) for every test
- * process: loading it takes about 0.8 s, initialising one about 2.7 s, in each of some 40 test
- * processes. Written under another name, then renamed: a process never reads half an image.
+ * process: loading it took 0.8 s, initialising one 2.7 s (measured once, on a loaded machine),
+ * in each test file that opens the store (32 of them). Written under another name, then renamed:
+ * a process never reads half an image.
  */
 async function pgliteImage(): Promise<Blob> {
   const { version } = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string };
