@@ -7,6 +7,7 @@
  * condition should catch) are checked against what puts an IMEI on a block or notification list:
  * an open state of a blocking condition with a block date, unless the IMEI is golden.
  */
+import { normaliseImei } from '../identity/imei.ts';
 import { readCsv } from '../io/csv-reader.ts';
 import { InputError } from '../io/input-error.ts';
 import { openInput } from '../io/open-input.ts';
@@ -21,8 +22,10 @@ export interface LabelScore {
   not_seen: number;
   flagged: number;
   true_positives: number;
-  precision: number;
-  recall: number;
+  /** Null when nothing is flagged (no precision to measure). */
+  precision: number | null;
+  /** Null when no labelled IMEI was seen (no recall to measure: a label the truth file lacks, or misspells). */
+  recall: number | null;
   false_positives: string[];
   false_negatives: string[];
 }
@@ -31,6 +34,8 @@ export interface Evaluation {
   labels: LabelScore[];
   /** Legitimate devices seen, and those of them on a block or notification list, per label. */
   legitimate_flagged: { label: string; truth: number; flagged: string[] }[];
+  /** Labels of the truth file that are neither mapped to conditions nor legitimate: not scored. */
+  unscored_labels: { label: string; imeis: number }[];
 }
 
 /** Labels of devices that must never be blocked or notified. */
@@ -51,7 +56,8 @@ export async function readTruth(file: string): Promise<Map<string, Set<string>>>
       if (!imei || !label) throw new InputError({ file, line: batch.lines[i], rule: 'required', message: 'imei and label must not be empty' });
       let set = byLabel.get(label);
       if (!set) byLabel.set(label, (set = new Set()));
-      set.add(imei.trim().toUpperCase());
+      // The key every module stores (a 15-digit IMEI with its check digit is found by its 14).
+      set.add(normaliseImei(imei));
     }
   }
   if (!header) throw new InputError({ file, rule: 'empty', message: 'the truth file is empty' });
@@ -95,8 +101,8 @@ export async function evaluate(db: Db, truth: Map<string, Set<string>>, mapping:
       not_seen: notSeen,
       flagged: flagged.size,
       true_positives: tp,
-      precision: flagged.size ? tp / flagged.size : 1,
-      recall: t.size ? tp / t.size : 1,
+      precision: flagged.size ? tp / flagged.size : null,
+      recall: t.size ? tp / t.size : null,
       false_positives: [...flagged].filter((i) => !t.has(i)).sort(),
       false_negatives: [...t].filter((i) => !flagged.has(i)).sort(),
     });
@@ -105,5 +111,9 @@ export async function evaluate(db: Db, truth: Map<string, Set<string>>, mapping:
     const { t } = seenOf(label);
     return { label, truth: t.size, flagged: [...t].filter((i) => listed.has(i)).sort() };
   });
-  return { labels, legitimate_flagged };
+  const unscored_labels = [...truth.entries()]
+    .filter(([label]) => !(label in mapping) && !LEGITIMATE_LABELS.includes(label))
+    .map(([label, imeis]) => ({ label, imeis: imeis.size }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+  return { labels, legitimate_flagged, unscored_labels };
 }

@@ -69,11 +69,14 @@ export function registerClassify(program: Command, globals: () => GlobalOptions)
     });
 }
 
+/** A precision or recall: n/a when there was nothing to measure it on. */
+const score = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
 export function formatEvaluation(e: Evaluation): string {
   const lines = ['label                     conditions                  truth  flagged  precision  recall'];
   for (const l of e.labels) {
     lines.push(
-      `${l.label.padEnd(25)} ${l.conditions.join('+').padEnd(26)} ${String(l.truth).padStart(6)} ${String(l.flagged).padStart(8)} ${l.precision.toFixed(3).padStart(10)} ${l.recall.toFixed(3).padStart(7)}`,
+      `${l.label.padEnd(25)} ${l.conditions.join('+').padEnd(26)} ${String(l.truth).padStart(6)} ${String(l.flagged).padStart(8)} ${score(l.precision).padStart(10)} ${score(l.recall).padStart(7)}`,
     );
     if (l.false_positives.length) lines.push(`    false positives: ${l.false_positives.slice(0, 10).join(' ')}${l.false_positives.length > 10 ? ` … (${l.false_positives.length})` : ''}`);
     if (l.false_negatives.length) lines.push(`    false negatives: ${l.false_negatives.slice(0, 10).join(' ')}${l.false_negatives.length > 10 ? ` … (${l.false_negatives.length})` : ''}`);
@@ -81,6 +84,9 @@ export function formatEvaluation(e: Evaluation): string {
   }
   for (const g of e.legitimate_flagged) {
     lines.push(`legitimate ${g.label}: ${g.flagged.length} of ${g.truth} on a block or notification list${g.flagged.length ? `: ${g.flagged.slice(0, 10).join(' ')}` : ''}`);
+  }
+  if (e.unscored_labels.length) {
+    lines.push(`not scored (no condition mapped under evaluation:, not a legitimate label): ${e.unscored_labels.map((u) => `${u.label} (${u.imeis} IMEI${u.imeis > 1 ? 's' : ''})`).join(', ')}`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  * classified with the demo conditions and scored against the generator's truth.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -48,7 +48,7 @@ test('the demo conditions find what the generator injected, and leave legitimate
     assert.deepEqual([s.precision, s.recall], [1, 1], `${label}: FP ${s.false_positives.join(' ')} FN ${s.false_negatives.join(' ')}`);
   }
   const clones = score('cloned');
-  assert.ok(clones.precision >= 0.95 && clones.recall >= 0.9, `clones: precision ${clones.precision}, recall ${clones.recall}`);
+  assert.ok(clones.precision !== null && clones.precision >= 0.95 && clones.recall !== null && clones.recall >= 0.9, `clones: precision ${clones.precision}, recall ${clones.recall}`);
   for (const g of e.legitimate_flagged) {
     assert.ok(g.truth > 0, `the generator made some ${g.label}`);
     assert.deepEqual(g.flagged, [], `legitimate ${g.label} devices on a block or notification list`);
@@ -90,5 +90,28 @@ test('scoring: labelled devices never seen are not misses; golden and undated st
     assert.match(formatEvaluation(e), /^ {4}not scored: 1 labelled IMEI never seen on the network$/m);
     // Golden IMEIs are on no list, nor are amnesty states without a block date: only the pending one is.
     assert.deepEqual(e.legitimate_flagged, [{ label: 'dual_sim', truth: 3, flagged: [listed] }]);
+  });
+});
+
+test('truth files: IMEIs are found by their key, and labels nothing scores are named, not scored as perfect', async () => {
+  await withTempDir(async (tmp) => {
+    const db = await freshDb();
+    const [stolen, other] = [1, 2].map(key);
+    const row = (k: string, i: number) => ({ date: '20250210', imei: k + luhnCheckDigit(k), imsi: imsi('99901', i), msisdn: msisdn(i) });
+    await observe(db, tmp, 'alpha', [row(stolen, 1), row(other, 2)]);
+    await classifyFixture(db, '2025-03-01', [{ imei: stolen, cond: 'stolen', block: '2025-03-01' }]);
+    // The stolen phone as a 15-digit IMEI with its check digit; a misspelt label.
+    const file = join(tmp, 'truth.csv');
+    writeFileSync(file, `imei,label,detail\n${stolen}${luhnCheckDigit(stolen)},stolen,\n${other},stollen,\n`);
+    const e = await evaluate(db, await readTruth(file), { stolen: ['stolen'], counterfeit: ['counterfeit'] });
+    const s = e.labels.find((l) => l.label === 'stolen')!;
+    assert.deepEqual([s.truth, s.flagged, s.precision, s.recall], [1, 1, 1, 1]);
+    // Nothing labelled counterfeit, nothing flagged: nothing to measure, not a perfect score.
+    const c = e.labels.find((l) => l.label === 'counterfeit')!;
+    assert.deepEqual([c.truth, c.flagged, c.precision, c.recall], [0, 0, null, null]);
+    assert.deepEqual(e.unscored_labels, [{ label: 'stollen', imeis: 1 }]);
+    const text = formatEvaluation(e);
+    assert.match(text, /^counterfeit +counterfeit +0 +0 +n\/a +n\/a$/m);
+    assert.match(text, /^not scored \(no condition mapped under evaluation:, not a legitimate label\): stollen \(1 IMEI\)$/m);
   });
 });
