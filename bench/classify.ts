@@ -30,6 +30,8 @@ interface Result {
   imeis: number;
   steps: Record<string, number>;
   maxRssMb: number;
+  /** Tables and indexes of the observations module after the 31 days, in MB. */
+  observationsMb: number;
 }
 
 /** Split each operator file of 31 days into the first 30 days and the last day. */
@@ -117,7 +119,11 @@ async function worker(engine: Engine, dir: string, subscribers: number): Promise
     const run2 = await time('classify (one more day)', () => classify(db, { profile }));
     if (run2.status !== 'done') throw new Error(`classify ${run2.status}: ${run2.message}`);
     await time('lists (delta)', () => generateLists(db, { profile }));
-    return { engine, subscribers, rows, imeis: run2.seen_imeis, steps, maxRssMb: peakRssMb() };
+    const size = await db.query<{ mb: number }>(
+      `SELECT sum(pg_total_relation_size(c.oid)) / 1048576.0 AS mb FROM pg_class c
+       WHERE c.relkind = 'r' AND c.relname LIKE 'obs\\_%' AND c.relnamespace = to_regnamespace(current_schema())`,
+    );
+    return { engine, subscribers, rows, imeis: run2.seen_imeis, steps, maxRssMb: peakRssMb(), observationsMb: Number(size.rows[0].mb) };
   } finally {
     await done();
   }
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
     const second = r.steps['classify (one more day)'] + r.steps['lists (delta)'];
     rows.push([r.engine, String(r.subscribers), 'classify + lists', first.toFixed(2), `${((r.subscribers / first) / dirbsRate).toFixed(2)}x DIRBS's subscribers/s`]);
     rows.push([r.engine, String(r.subscribers), 'second run (one more day)', second.toFixed(2), `${(second / first).toFixed(2)} of the first run`]);
-    rows.push([r.engine, String(r.subscribers), `rows ${r.rows}, IMEIs ${r.imeis}, peak RSS ${r.maxRssMb.toFixed(0)} MB`, '', '']);
+    rows.push([r.engine, String(r.subscribers), `rows ${r.rows}, IMEIs ${r.imeis}, peak RSS ${r.maxRssMb.toFixed(0)} MB, observations ${r.observationsMb.toFixed(0)} MB`, '', '']);
   }
   printTable(['engine', 'subscribers', 'step', 'seconds', 'ratio'], rows);
 }
