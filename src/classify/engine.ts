@@ -15,7 +15,7 @@ import { advisoryLock, type Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
 import { daysBefore } from './dimension.ts';
 import { readWatermark } from './incremental.ts';
-import { analyse, MatchBuilder } from './matches.ts';
+import { analyse, MatchBuilder, runSettings } from './matches.ts';
 
 export interface ClassifyOptions {
   profile: CountryProfile;
@@ -110,13 +110,8 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
   try {
     await db.transaction(async (tx) => {
       if (!(await advisoryLock(tx, 'ceir:classify', false))) throw new CeirError('CEIR_ERR_BUSY', 'another classification run is in progress');
-      // Dimension queries chain CTEs whose row counts the planner cannot estimate; a nested loop
-      // chosen on an estimate of 1 row made transient_imei take 40 s instead of 0.1 s on 5 000
-      // IMEIs. Set-based analytics want hash and merge joins: nested loops are off for the run.
-      await tx.exec('SET LOCAL enable_nestloop = off');
-      // PostgreSQL server only (PGlite's memory is the WebAssembly heap): the 4 MB default
-      // work_mem sends the large dimension queries' sorts to disk. (JIT is off for every session.)
-      if (tx.engine === 'postgres') await tx.exec("SET LOCAL work_mem = '256MB'");
+      // Hash and merge joins, and room for sorts (see runSettings).
+      await runSettings(tx);
       // What the caches carried between runs have seen is measured before any data is read.
       const watermark = opts.exhaustive ? null : await readWatermark(tx);
       // One pass over the devices seen: how many, and the day after the newest observation.
@@ -125,60 +120,66 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       report.analysis_date = D;
       report.seen_imeis = seen.n;
       const builder = new MatchBuilder(tx, { analysisDate: D, profile: opts.profile }, !opts.exhaustive, watermark);
-      await builder.prepare(conditions);
-      // The conditions whose open states' evidence the last run wrote, with the same definition.
-      const { rows: same } = await tx.query<{ label: string; run: number }>(
-        `SELECT c->>'label' AS label, r.id AS run FROM cls_run r CROSS JOIN jsonb_array_elements(r.conditions) c
-         WHERE r.id = (SELECT max(id) FROM cls_run) AND r.counts ? (c->>'label') AND c IN (SELECT jsonb_array_elements($1::jsonb))`,
-        [JSON.stringify(conditions)],
-      );
-      const stable = (c: ConditionConfig) => (opts.exhaustive ? null : (same.find((r) => r.label === c.label)?.run ?? null));
-      const matches: { relation: string; changed: string | null }[] = [];
-      for (const [i, c] of conditions.entries()) {
-        const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, stable(c));
-        matches.push({ relation, changed });
-        const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
-        report.conditions.push({
-          label: c.label, blocking: c.blocking, sticky: c.sticky, matched, ratio, max_ratio: c.max_allowed_matching_ratio,
-          refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
-        });
+      try {
+        await builder.prepare(conditions);
+        await builder.precompute(conditions);
+        // The conditions whose open states' evidence the last run wrote, with the same definition.
+        const { rows: same } = await tx.query<{ label: string; run: number }>(
+          `SELECT c->>'label' AS label, r.id AS run FROM cls_run r CROSS JOIN jsonb_array_elements(r.conditions) c
+           WHERE r.id = (SELECT max(id) FROM cls_run) AND r.counts ? (c->>'label') AND c IN (SELECT jsonb_array_elements($1::jsonb))`,
+          [JSON.stringify(conditions)],
+        );
+        const stable = (c: ConditionConfig) => (opts.exhaustive ? null : (same.find((r) => r.label === c.label)?.run ?? null));
+        const matches: { relation: string; changed: string | null }[] = [];
+        for (const [i, c] of conditions.entries()) {
+          const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, stable(c));
+          matches.push({ relation, changed });
+          const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
+          report.conditions.push({
+            label: c.label, blocking: c.blocking, sticky: c.sticky, matched, ratio, max_ratio: c.max_allowed_matching_ratio,
+            refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
+          });
+        }
+        const refused = report.conditions.filter((c) => c.refused);
+        if (refused.length) {
+          report.status = 'refused';
+          report.message =
+            refused.map((c) => `condition ${c.label} matches ${c.matched} of ${report.seen_imeis} IMEIs seen (${(c.ratio * 100).toFixed(2)}%), more than its max_allowed_matching_ratio ${(c.max_ratio * 100).toFixed(2)}%`).join('; ') +
+            ': the run is refused and nothing changed (a missing TAC catalogue or list often causes this)';
+          throw new Rollback();
+        }
+        const { rows } = await tx.query<{ id: number }>(
+          `INSERT INTO cls_run (analysis_date, config_hash, conditions, counts, started_at, finished_at, duration_ms)
+           VALUES ($1, $2, $3, '{}', $4, now(), 0) RETURNING id`,
+          [D, report.config_hash, JSON.stringify(opts.profile.conditions), started],
+        );
+        const run = rows[0].id;
+        report.run_id = run;
+        await tx.exec('CREATE TEMP TABLE cls_changes (imei_norm text, cond text, change text, block_date date) ON COMMIT DROP');
+        const first = !(await tx.query('SELECT 1 FROM cls_state LIMIT 1')).rows.length;
+        for (const [i, c] of conditions.entries()) {
+          Object.assign(report.conditions[i], await applyCondition(tx, c, i, matches[i], report.conditions[i].matched, D, run, opts.profile, first, !!opts.whatIf));
+        }
+        if (opts.whatIf) {
+          report.impact = await impact(tx, D, opts.profile.lists.lookback_days);
+          report.status = 'what-if';
+          report.run_id = null;
+          throw new Rollback();
+        }
+        await builder.keepInverted(run);
+        // Statistics for the states after the first run, or one that rewrote many of them: the next
+        // run's plans depend on them, and autovacuum may not have come by yet.
+        const written = report.conditions.reduce((n, c) => n + c.opened + c.closed, 0);
+        if (first || written > 10_000) await analyse(tx, 'cls_state');
+        await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
+          run,
+          JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),
+          Date.now() - started.getTime(),
+        ]);
+      } finally {
+        // The other session's work, if any, ends before this transaction does.
+        await builder.settle();
       }
-      const refused = report.conditions.filter((c) => c.refused);
-      if (refused.length) {
-        report.status = 'refused';
-        report.message =
-          refused.map((c) => `condition ${c.label} matches ${c.matched} of ${report.seen_imeis} IMEIs seen (${(c.ratio * 100).toFixed(2)}%), more than its max_allowed_matching_ratio ${(c.max_ratio * 100).toFixed(2)}%`).join('; ') +
-          ': the run is refused and nothing changed (a missing TAC catalogue or list often causes this)';
-        throw new Rollback();
-      }
-      const { rows } = await tx.query<{ id: number }>(
-        `INSERT INTO cls_run (analysis_date, config_hash, conditions, counts, started_at, finished_at, duration_ms)
-         VALUES ($1, $2, $3, '{}', $4, now(), 0) RETURNING id`,
-        [D, report.config_hash, JSON.stringify(opts.profile.conditions), started],
-      );
-      const run = rows[0].id;
-      report.run_id = run;
-      await tx.exec('CREATE TEMP TABLE cls_changes (imei_norm text, cond text, change text, block_date date) ON COMMIT DROP');
-      const first = !(await tx.query('SELECT 1 FROM cls_state LIMIT 1')).rows.length;
-      for (const [i, c] of conditions.entries()) {
-        Object.assign(report.conditions[i], await applyCondition(tx, c, i, matches[i], report.conditions[i].matched, D, run, opts.profile, first, !!opts.whatIf));
-      }
-      if (opts.whatIf) {
-        report.impact = await impact(tx, D, opts.profile.lists.lookback_days);
-        report.status = 'what-if';
-        report.run_id = null;
-        throw new Rollback();
-      }
-      await builder.keepInverted(run);
-      // Statistics for the states after the first run, or one that rewrote many of them: the next
-      // run's plans depend on them, and autovacuum may not have come by yet.
-      const written = report.conditions.reduce((n, c) => n + c.opened + c.closed, 0);
-      if (first || written > 10_000) await analyse(tx, 'cls_state');
-      await tx.query('UPDATE cls_run SET counts = $2, finished_at = now(), duration_ms = $3 WHERE id = $1', [
-        run,
-        JSON.stringify(Object.fromEntries(report.conditions.map((c) => [c.label, { matched: c.matched, opened: c.opened, continued: c.continued, closed: c.closed }]))),
-        Date.now() - started.getTime(),
-      ]);
     });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;

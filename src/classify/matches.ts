@@ -5,7 +5,9 @@
  *
  * Screened runs (the default) first ask each dimension that can narrow itself for its candidate
  * IMEIs (`screen`, from the observation summaries) and evaluate it on those only; the triplets of
- * the candidates of every dimension that reads `v_triplet` are read once, into one table.
+ * the candidates of every dimension that reads `v_triplet` are read once, into one table. On a
+ * store with several sessions, those dimensions are computed in a second one, on the run's
+ * snapshot, while the run computes the others.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
@@ -14,6 +16,18 @@ import { daysBefore, type DimensionContext } from './dimension.ts';
 import { monthOf, windowMask, windowMonths, type Window } from './dimensions/common.ts';
 import { DIMENSIONS } from './dimensions/index.ts';
 import { cacheKey, saveCache, validCache, type Watermark } from './incremental.ts';
+
+/**
+ * The planner settings of a run's sessions. Dimension queries chain CTEs whose row counts the
+ * planner cannot estimate; a nested loop chosen on an estimate of 1 row made transient_imei take
+ * 40 s instead of 0.1 s on 5 000 IMEIs: set-based analytics want hash and merge joins. On the
+ * PostgreSQL server (PGlite's memory is the WebAssembly heap), the 4 MB default work_mem sends the
+ * large dimension queries' sorts to disk. (JIT is off for every session.)
+ */
+export async function runSettings(tx: Db): Promise<void> {
+  await tx.exec('SET LOCAL enable_nestloop = off');
+  if (tx.engine === 'postgres') await tx.exec("SET LOCAL work_mem = '256MB'");
+}
 
 /**
  * Statistics for a table the run has just written much of (autovacuum may not have come by yet):
@@ -40,6 +54,9 @@ export class MatchBuilder {
   private readonly screened = new Map<string, string>();
   /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
   private readonly scopes = new Map<string, string>();
+  /** The dimensions computed in another session (by key), and their results (`prepare`). */
+  private readonly offloadedKeys = new Set<string>();
+  private offloaded: Promise<Map<string, { imei: string[]; evidence: (string | null)[] }>> | null = null;
   private n = 0;
 
   /**
@@ -77,21 +94,67 @@ export class MatchBuilder {
   }
 
   /**
-   * Before the conditions: the candidates of every screened dimension that reads triplets, and
-   * their triplets over the months of all those dimensions' windows, in one table.
+   * Before the conditions: the screened dimensions that read triplets (the duplicate, SIM-box and
+   * roamer rules), on their candidates' triplets read once. Where the store has another session
+   * (`alongside`: the PostgreSQL server), they are computed there, at the same time as the rest of
+   * the run in this one (`precompute`), and their results copied over when a condition needs them.
    */
   async prepare(conditions: ConditionConfig[]): Promise<void> {
     if (!this.screens) return;
-    let first: string | null = null;
-    let last: string | null = null;
+    const group = new Map<string, { module: string; parameters: Record<string, unknown> }>();
+    // A dimension used inverted only needs its IMEIs (its evidence is a constant there).
+    const positive = new Set<string>();
     for (const d of conditions.flatMap((c) => c.dimensions)) {
       const dim = DIMENSIONS[d.module];
       const key = MatchBuilder.key(d.module, d.parameters);
-      if (!dim.tripletWindow || this.scopes.has(key)) continue;
+      if (!d.invert) positive.add(key);
+      if (dim.tripletWindow && dim.screen?.(dim.params.parse(d.parameters), this.ctx)) group.set(key, d);
+    }
+    if (!group.size) return;
+    const alongside = this.tx.alongside;
+    if (!alongside) return this.readTriplets([...group.values()]);
+    for (const key of group.keys()) this.offloadedKeys.add(key);
+    this.offloaded = alongside(async (peer) => {
+      await runSettings(peer);
+      const there = new MatchBuilder(peer, this.ctx);
+      await there.readTriplets([...group.values()]);
+      const out = new Map<string, { imei: string[]; evidence: (string | null)[] }>();
+      for (const [key, d] of group) {
+        const table = await there.dimensionTable(d.module, d.parameters);
+        const evidence = positive.has(key) ? 'evidence::text' : 'NULL::text';
+        const { rows } = await peer.query<{ imei_norm: string; evidence: string | null }>(`SELECT imei_norm, ${evidence} AS evidence FROM ${table}`);
+        out.set(key, { imei: rows.map((r) => r.imei_norm), evidence: rows.map((r) => r.evidence) });
+      }
+      return out;
+    });
+    // Awaited where a condition needs it, and always by `settle`.
+    this.offloaded.catch(() => undefined);
+  }
+
+  /** Every dimension the other session does not compute, before the conditions need them. */
+  async precompute(conditions: ConditionConfig[]): Promise<void> {
+    for (const d of conditions.flatMap((c) => c.dimensions)) {
+      if (!this.offloadedKeys.has(MatchBuilder.key(d.module, d.parameters))) await this.dimensionTable(d.module, d.parameters);
+    }
+  }
+
+  /** Wait for the other session's work, if any (before the transaction ends, whatever happened). */
+  async settle(): Promise<void> {
+    await this.offloaded?.catch(() => undefined);
+  }
+
+  /** The candidates of the dimensions `dims` (which read triplets), and their triplets over the months of all their windows, in one table. */
+  private async readTriplets(dims: { module: string; parameters: Record<string, unknown> }[]): Promise<void> {
+    let first: string | null = null;
+    let last: string | null = null;
+    for (const d of dims) {
+      const dim = DIMENSIONS[d.module];
+      const key = MatchBuilder.key(d.module, d.parameters);
+      if (this.scopes.has(key)) continue;
       const scope = await this.scope(d.module, d.parameters);
       if (!scope) continue;
       this.scopes.set(key, scope);
-      const w = dim.tripletWindow(dim.params.parse(d.parameters), this.ctx);
+      const w = dim.tripletWindow!(dim.params.parse(d.parameters), this.ctx);
       if (first === null || monthOf(w.from) < first) first = monthOf(w.from);
       if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
     }
@@ -113,6 +176,15 @@ export class MatchBuilder {
     const dim = DIMENSIONS[module];
     const params = dim.params.parse(parameters);
     const table = `cls_dim_${++this.n}`;
+    if (this.offloadedKeys.has(key)) {
+      const r = (await this.offloaded!).get(key)!;
+      await this.tx.query(
+        `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT u.imei_norm, u.evidence::jsonb AS evidence FROM unnest($1::text[], $2::text[]) AS u(imei_norm, evidence)`,
+        [r.imei, r.evidence],
+      );
+      this.cache.set(key, table);
+      return table;
+    }
     if (this.screens && this.watermark && dim.monthCache) {
       await this.fromMonthCache(module, parameters, table);
       this.cache.set(key, table);

@@ -23,6 +23,14 @@ export interface Db {
   copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
   /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Within a transaction, on engines with several sessions (the PostgreSQL server): run `fn` in
+   * another session's transaction that sees the data this one saw when `alongside` was called (an
+   * exported snapshot, as parallel dumps use), not what it wrote; both run at once. It is for
+   * reading (its temporary tables are its own); what it writes elsewhere commits on its own.
+   * Absent where there is one session (PGlite): callers then do the work themselves.
+   */
+  alongside?<T>(fn: (peer: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

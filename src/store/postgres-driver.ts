@@ -43,9 +43,24 @@ class PostgresDb implements Db {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.client) return fn(this);
+    return this.inNewSession(['BEGIN'], fn);
+  }
+
+  get alongside(): (<T>(fn: (peer: Db) => Promise<T>) => Promise<T>) | undefined {
+    const client = this.client;
+    if (!client) return undefined;
+    return async <T>(fn: (peer: Db) => Promise<T>): Promise<T> => {
+      const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      const id = rows[0].id.replace(/[^0-9A-Fa-f-]/g, '');
+      return this.inNewSession(['BEGIN ISOLATION LEVEL REPEATABLE READ', `SET TRANSACTION SNAPSHOT '${id}'`], fn);
+    };
+  }
+
+  /** A transaction on a session of its own, opened by `begin`: committed when `fn` resolves, rolled back when it throws. */
+  private async inNewSession<T>(begin: string[], fn: (tx: Db) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
+      for (const q of begin) await c.query(q);
       const out = await fn(new PostgresDb(this.pool, c));
       await c.query('COMMIT');
       return out;
