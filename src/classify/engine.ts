@@ -8,7 +8,7 @@
  * One transaction under an advisory lock: a refused or crashed run leaves the previous state
  * intact, and `whatIf` computes the same run and its impact, then rolls it back. (On the
  * PostgreSQL server a second session computes some dimensions on the run's snapshot meanwhile,
- * and only reads: see `MatchBuilder.prepare`.)
+ * writing only temporary tables of its own: see `MatchBuilder.prepare`.)
  */
 import { createHash } from 'node:crypto';
 import type { CountryProfile } from '../config/profile.ts';
