@@ -173,8 +173,6 @@ export class MatchBuilder {
     const key = MatchBuilder.key(module, parameters);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const dim = DIMENSIONS[module];
-    const params = dim.params.parse(parameters);
     const table = `cls_dim_${++this.n}`;
     if (this.offloadedKeys.has(key)) {
       const r = (await this.offloaded!).get(key)!;
@@ -185,6 +183,8 @@ export class MatchBuilder {
       this.cache.set(key, table);
       return table;
     }
+    const dim = DIMENSIONS[module];
+    const params = dim.params.parse(parameters);
     if (this.screens && this.watermark && dim.monthCache) {
       await this.fromMonthCache(module, parameters, table);
       this.cache.set(key, table);
