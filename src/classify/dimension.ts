@@ -56,14 +56,17 @@ export interface Dimension<P = Record<string, unknown>> {
   /**
    * Optional: results kept per IMEI and month between runs, for a dimension whose every day is
    * decided by that day's data alone (and by the reference lists `references`). Runs compute the
-   * days they have not seen or whose data changed (`refresh`, for the days in a table
-   * `(month date, bits integer)`), then read the window from what is kept (`fromCache`).
+   * days they have not seen or whose data changed (`compute`, a query reading only, for the days
+   * in a table `(month date, bits integer)`; either session of a run may run it), merge what it
+   * found into what is kept (`merge`), then read the window from there (`fromCache`).
    */
   monthCache?: {
     readonly references: readonly string[];
     window(params: P, ctx: DimensionContext): { from: string; to: string };
     /** `months`: the first and last months of `days` (ISO dates, for partition pruning). */
-    refresh(params: P, key: string, days: string, months: { first: string; last: string }): SqlQuery[];
+    compute(params: P, days: string, months: { first: string; last: string }): SqlQuery;
+    /** Statements merging the rows of `compute`, in the table `batch`, into what is kept under `key`. */
+    merge(key: string, batch: string): SqlQuery[];
     /** Forget what is kept: all of it, or the months before `before`. */
     drop(key: string, before: string | null): SqlQuery[];
     fromCache(params: P, key: string, ctx: DimensionContext): SqlQuery;

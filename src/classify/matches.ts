@@ -41,6 +41,64 @@ export async function analyse(tx: Db, table: 'cls_state' | 'cls_dim_kept'): Prom
 /** The run's table of the candidates' `v_triplet` rows. */
 const TRIPLETS = 'cls_triplets';
 
+/** A table's rows in COPY format, with its column definitions: how one session hands a result to another. */
+interface Handover {
+  columns: string;
+  data: Uint8Array[];
+}
+
+/** `table` (or `select`, with the same columns) of session `db`, for `takeOver`. */
+async function handOver(db: Db, table: string, select?: string): Promise<Handover> {
+  const { rows } = await db.query<{ columns: string }>(
+    `SELECT string_agg(format('%I %s', attname, format_type(atttypid, atttypmod)), ', ' ORDER BY attnum) AS columns
+     FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+    [table],
+  );
+  return { columns: rows[0].columns, data: await db.copyTo(`COPY ${select ? `(${select})` : table} TO STDOUT`) };
+}
+
+/** A temporary table `table` of session `db` holding what `handOver` gave (COPY: never parsed on the way). */
+async function takeOver(db: Db, table: string, h: Handover): Promise<void> {
+  await db.exec(`CREATE TEMP TABLE ${table} (${h.columns}) ON COMMIT DROP`);
+  await db.copyFrom(`COPY ${table} FROM STDIN`, h.data);
+}
+
+/** A promise settled from elsewhere. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => ((resolve = a), (reject = b)));
+  promise.catch(() => undefined); // awaited where needed; an unawaited failure is the run's, not the process's
+  return { promise, resolve, reject };
+}
+
+/**
+ * Work of the run that either session may do (it only reads, and writes temporary tables): the
+ * run takes it from the front of its list, the other session from the back when it is free.
+ */
+interface SharedWork {
+  key: string;
+  by: 'run' | 'peer' | null;
+  /** Compute it with a session's builder into a temporary table of that session; its name. */
+  compute(b: MatchBuilder): Promise<string>;
+  /** When the other session took it: its result. */
+  result?: Promise<Handover>;
+}
+
+/** What a dimension keeping results per IMEI and month must do in this run (`planMonthCache`). */
+interface MonthPlan {
+  /** The dimension's key in the run (`MatchBuilder.key`); `key` is its cache's. */
+  dimension: string;
+  module: string;
+  parameters: Record<string, unknown>;
+  key: string;
+  /** The day bits to compute per month, none when every day of the window is kept and up to date. */
+  months: Map<string, number>;
+  covered: Window;
+  /** The computed days, once computed (a temporary table of the run's session). */
+  batch?: string;
+}
+
 export class MatchBuilder {
   private readonly cache = new Map<string, string>();
   /**
@@ -54,9 +112,15 @@ export class MatchBuilder {
   private readonly screened = new Map<string, string>();
   /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
   private readonly scopes = new Map<string, string>();
-  /** The dimensions computed in another session (by key), and their results (`prepare`). */
-  private readonly offloadedKeys = new Set<string>();
-  private offloaded: Promise<Map<string, { imei: string[]; evidence: (string | null)[] }>> | null = null;
+  /** The results the other session computes for the run, by dimension key (`prepare`). */
+  private readonly fromPeer = new Map<string, Promise<Handover>>();
+  /** Work either session may do, by dimension key, in the run's order (`prepare`). */
+  private readonly shared = new Map<string, SharedWork>();
+  /** The month plans of the run's dimensions keeping results per month, by dimension key. */
+  private readonly plans = new Map<string, MonthPlan>();
+  private peer: Promise<unknown> | null = null;
+  /** Set when the run ends: the other session takes no more work. */
+  private ending = false;
   private n = 0;
 
   /**
@@ -94,53 +158,96 @@ export class MatchBuilder {
   }
 
   /**
-   * Before the conditions: the screened dimensions that read triplets (the duplicate, SIM-box and
-   * roamer rules), on their candidates' triplets read once. Where the store has another session
-   * (`alongside`: the PostgreSQL server), they are computed there, at the same time as the rest of
-   * the run in this one (`precompute`), and their results copied over when a condition needs them.
+   * Before the conditions. The screened dimensions that read triplets (the duplicate, SIM-box and
+   * roamer rules) are computed on their candidates' triplets, read once. Where the store has
+   * another session (`alongside`: the PostgreSQL server), that session computes them, at the same
+   * time as the run computes the rest (`precompute`); then, while the run has work left, it takes
+   * work from the back of the run's list: dimensions computed from scratch, and the days a
+   * dimension keeping results per month must compute (a month of them in a first run). Results
+   * pass to the run by COPY when a condition needs them.
    */
   async prepare(conditions: ConditionConfig[]): Promise<void> {
     if (!this.screens) return;
     const group = new Map<string, { module: string; parameters: Record<string, unknown> }>();
     // A dimension used inverted only needs its IMEIs (its evidence is a constant there).
     const positive = new Set<string>();
+    const others = new Map<string, { module: string; parameters: Record<string, unknown> }>();
     for (const d of conditions.flatMap((c) => c.dimensions)) {
       const dim = DIMENSIONS[d.module];
       const key = MatchBuilder.key(d.module, d.parameters);
       if (!d.invert) positive.add(key);
       if (dim.tripletWindow && dim.screen?.(dim.params.parse(d.parameters), this.ctx)) group.set(key, d);
+      else others.set(key, d);
     }
-    if (!group.size) return;
     const alongside = this.tx.alongside;
-    if (!alongside) return this.readTriplets([...group.values()]);
-    for (const key of group.keys()) this.offloadedKeys.add(key);
-    this.offloaded = alongside(async (peer) => {
+    if (!alongside) {
+      if (group.size) await this.readTriplets([...group.values()]);
+      return;
+    }
+    const batches: SharedWork[] = [];
+    for (const [key, d] of others) {
+      const dim = DIMENSIONS[d.module];
+      if (this.watermark && dim.monthCache) {
+        const plan = await this.planMonthCache(d.module, d.parameters);
+        this.plans.set(key, plan);
+        if (plan.months.size) batches.push({ key, by: null, compute: (b) => b.computeBatch(plan) });
+      } else if (!(this.watermark && dim.kept?.applies(dim.params.parse(d.parameters)))) {
+        // (A kept result is the run's own: it writes what it keeps.)
+        this.shared.set(key, { key, by: null, compute: (b) => b.freshTable(d.module, d.parameters) });
+      }
+    }
+    // The month batches last: the other session, taking from the back, takes them first.
+    for (const w of batches) this.shared.set(w.key, w);
+    if (!group.size && !this.shared.size) return;
+    const next = () => (this.ending ? undefined : [...this.shared.values()].findLast((x) => !x.by));
+    const pending = new Map([...group.keys()].map((key) => [key, deferred<Handover>()]));
+    for (const [key, d] of pending) this.fromPeer.set(key, d.promise);
+    this.peer = alongside(async (peer) => {
       await runSettings(peer);
       const there = new MatchBuilder(peer, this.ctx);
-      await there.readTriplets([...group.values()]);
-      const out = new Map<string, { imei: string[]; evidence: (string | null)[] }>();
+      if (group.size) await there.readTriplets([...group.values()]);
       for (const [key, d] of group) {
         const table = await there.dimensionTable(d.module, d.parameters);
-        const evidence = positive.has(key) ? 'evidence::text' : 'NULL::text';
-        const { rows } = await peer.query<{ imei_norm: string; evidence: string | null }>(`SELECT imei_norm, ${evidence} AS evidence FROM ${table}`);
-        out.set(key, { imei: rows.map((r) => r.imei_norm), evidence: rows.map((r) => r.evidence) });
+        pending.get(key)!.resolve(await handOver(peer, table, positive.has(key) ? undefined : `SELECT imei_norm, NULL::jsonb AS evidence FROM ${table}`));
       }
-      return out;
+      for (let w = next(); w; w = next()) {
+        w.by = 'peer';
+        const work = w;
+        work.result = (async () => handOver(peer, await work.compute(there)))();
+        await work.result;
+      }
     });
-    // Awaited where a condition needs it, and always by `settle`.
-    this.offloaded.catch(() => undefined);
+    this.peer.catch((e: unknown) => {
+      for (const d of pending.values()) d.reject(e);
+    });
   }
 
-  /** Every dimension the other session does not compute, before the conditions need them. */
+  /**
+   * Every dimension the other session does not compute, before the conditions need them. With
+   * another session, the results the run keeps come first, then the shared work from the front
+   * (what the other session took is taken over when a condition needs it).
+   */
   async precompute(conditions: ConditionConfig[]): Promise<void> {
-    for (const d of conditions.flatMap((c) => c.dimensions)) {
-      if (!this.offloadedKeys.has(MatchBuilder.key(d.module, d.parameters))) await this.dimensionTable(d.module, d.parameters);
+    const dims = conditions.flatMap((c) => c.dimensions).filter((d) => !this.fromPeer.has(MatchBuilder.key(d.module, d.parameters)));
+    if (!this.peer) {
+      for (const d of dims) await this.dimensionTable(d.module, d.parameters);
+      return;
+    }
+    for (const d of dims) if (!this.shared.has(MatchBuilder.key(d.module, d.parameters))) await this.dimensionTable(d.module, d.parameters);
+    for (const w of this.shared.values()) {
+      if (w.by) continue;
+      w.by = 'run';
+      const table = await w.compute(this);
+      const plan = this.plans.get(w.key);
+      if (plan) plan.batch = table;
+      else this.cache.set(w.key, table);
     }
   }
 
   /** Wait for the other session's work, if any (before the transaction ends, whatever happened). */
   async settle(): Promise<void> {
-    await this.offloaded?.catch(() => undefined);
+    this.ending = true;
+    await this.peer?.catch(() => undefined);
   }
 
   /** The candidates of the dimensions `dims` (which read triplets), and their triplets over the months of all their windows, in one table. */
@@ -173,47 +280,48 @@ export class MatchBuilder {
     const key = MatchBuilder.key(module, parameters);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const table = `cls_dim_${++this.n}`;
-    if (this.offloadedKeys.has(key)) {
-      const r = (await this.offloaded!).get(key)!;
-      await this.tx.query(
-        `CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT u.imei_norm, u.evidence::jsonb AS evidence FROM unnest($1::text[], $2::text[]) AS u(imei_norm, evidence)`,
-        [r.imei, r.evidence],
-      );
-      this.cache.set(key, table);
-      return table;
-    }
     const dim = DIMENSIONS[module];
-    const params = dim.params.parse(parameters);
-    if (this.screens && this.watermark && dim.monthCache) {
-      await this.fromMonthCache(module, parameters, table);
-      this.cache.set(key, table);
-      return table;
+    const taken = this.shared.get(key);
+    const fromPeer = this.fromPeer.get(key) ?? (taken?.by === 'peer' && !this.plans.has(key) ? taken.result : undefined);
+    let table: string;
+    if (fromPeer) {
+      table = `cls_dim_${++this.n}`;
+      await takeOver(this.tx, table, await fromPeer);
+    } else if (this.screens && this.watermark && dim.monthCache) {
+      table = `cls_dim_${++this.n}`;
+      await this.fromMonthCache(this.plans.get(key) ?? (await this.planMonthCache(module, parameters)), table);
+    } else if (this.screens && this.watermark && dim.kept?.applies(dim.params.parse(parameters))) {
+      table = await this.fromKept(module, parameters);
+    } else {
+      table = await this.freshTable(module, parameters);
     }
-    if (this.screens && this.watermark && dim.kept?.applies(params)) {
-      const kept = await this.fromKept(module, parameters);
-      this.cache.set(key, kept);
-      return kept;
-    }
+    this.cache.set(key, table);
+    return table;
+  }
+
+  /** A dimension computed from its query (on its screen's candidates, if it has one), into a new temp table. */
+  private async freshTable(module: string, parameters: Record<string, unknown>): Promise<string> {
+    const dim = DIMENSIONS[module];
+    const key = MatchBuilder.key(module, parameters);
+    const table = `cls_dim_${++this.n}`;
     const prepared = this.scopes.get(key);
     // The few IMEIs that can match, from the observation summaries; the dimension then reads
     // their observations only.
     const scope = prepared ?? (await this.scope(module, parameters));
     const ctx = scope ? { ...this.ctx, scope, triplets: prepared ? TRIPLETS : undefined } : this.ctx;
-    const q = dim.sql(params, ctx);
+    const q = dim.sql(dim.params.parse(parameters), ctx);
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
     // Joined by hash (the run turns nested loops off): no index, and no statistics (the planner
     // sizes a table it has not analysed from its pages: right for hash joins, 0.1 s saved a
     // large table at 1 M IMEIs).
-    this.cache.set(key, table);
     return table;
   }
 
   /**
-   * A dimension keeping results per IMEI and month: compute the days of the window not kept yet,
-   * and those an import since the cache's last run touched; then read the window from the cache.
+   * What a dimension keeping results per IMEI and month must compute in this run: the days of the
+   * window not kept yet, and those an import since the cache's last run touched.
    */
-  private async fromMonthCache(module: string, parameters: Record<string, unknown>, table: string): Promise<void> {
+  private async planMonthCache(module: string, parameters: Record<string, unknown>): Promise<MonthPlan> {
     const dim = DIMENSIONS[module];
     const mc = dim.monthCache!;
     const params = dim.params.parse(parameters);
@@ -247,21 +355,50 @@ export class MatchBuilder {
       // recomputes them: kept results only grow with data, so recomputing merges into them).
       covered = staleOutside ? w : { from: cf < w.from ? cf : w.from, to: ct > w.to ? ct : w.to };
     }
-    if (ranges.length) {
-      const months = new Map<string, number>();
-      for (const r of ranges) for (const m of windowMonths(r)) months.set(m, (months.get(m) ?? 0) | windowMask(m, r));
-      const days = `cls_days_${++this.n}`;
-      await this.tx.exec(`CREATE TEMP TABLE ${days} (month date, bits integer) ON COMMIT DROP`);
-      for (const [m, bits] of months) if (bits) await this.tx.query(`INSERT INTO ${days} VALUES ($1, $2)`, [m, bits]);
-      const sorted = [...months.keys()].sort();
-      for (const q of mc.refresh(params, key, days, { first: sorted[0], last: sorted[sorted.length - 1] })) await this.tx.query(q.text, q.values);
+    const months = new Map<string, number>();
+    for (const r of ranges) for (const m of windowMonths(r)) months.set(m, (months.get(m) ?? 0) | windowMask(m, r));
+    for (const [m, bits] of months) if (!bits) months.delete(m);
+    return { dimension: MatchBuilder.key(module, parameters), module, parameters, key, months, covered };
+  }
+
+  /** The days `plan` must compute, computed into a temporary table of this builder's session; its name. */
+  private async computeBatch(plan: MonthPlan): Promise<string> {
+    const dim = DIMENSIONS[plan.module];
+    const days = `cls_days_${++this.n}`;
+    await this.tx.exec(`CREATE TEMP TABLE ${days} (month date, bits integer) ON COMMIT DROP`);
+    for (const [m, bits] of plan.months) await this.tx.query(`INSERT INTO ${days} VALUES ($1, $2)`, [m, bits]);
+    const sorted = [...plan.months.keys()].sort();
+    const q = dim.monthCache!.compute(dim.params.parse(plan.parameters), days, { first: sorted[0], last: sorted[sorted.length - 1] });
+    const batch = `cls_batch_${++this.n}`;
+    await this.tx.query(`CREATE TEMP TABLE ${batch} ON COMMIT DROP AS ${q.text}`, q.values);
+    return batch;
+  }
+
+  /**
+   * A dimension keeping results per IMEI and month: merge the days `plan` computed (here, or in
+   * the other session) into what is kept, then read the window from the cache into `table`.
+   */
+  private async fromMonthCache(plan: MonthPlan, table: string): Promise<void> {
+    const dim = DIMENSIONS[plan.module];
+    const mc = dim.monthCache!;
+    const params = dim.params.parse(plan.parameters);
+    if (plan.months.size) {
+      let batch = plan.batch;
+      const taken = this.shared.get(plan.dimension);
+      if (!batch && taken?.by === 'peer') {
+        batch = `cls_batch_${++this.n}`;
+        await takeOver(this.tx, batch, await taken.result!);
+      }
+      batch ??= await this.computeBatch(plan);
+      for (const q of mc.merge(plan.key, batch)) await this.tx.query(q.text, q.values);
+      await this.tx.exec(`DROP TABLE ${batch}`);
     }
     // What is kept before the window's first month is no longer needed.
-    const firstMonth = monthOf(w.from);
-    for (const q of mc.drop(key, firstMonth)) await this.tx.query(q.text, q.values);
-    if (covered.from < firstMonth) covered = { from: firstMonth, to: covered.to };
-    await saveCache(this.tx, key, this.ctx.analysisDate, this.watermark!, mc.references, covered);
-    const q = mc.fromCache(params, key, this.ctx);
+    const firstMonth = monthOf(mc.window(params, this.ctx).from);
+    for (const q of mc.drop(plan.key, firstMonth)) await this.tx.query(q.text, q.values);
+    const covered = plan.covered.from < firstMonth ? { from: firstMonth, to: plan.covered.to } : plan.covered;
+    await saveCache(this.tx, plan.key, this.ctx.analysisDate, this.watermark!, mc.references, covered);
+    const q = mc.fromCache(params, plan.key, this.ctx);
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
   }
 

@@ -20,7 +20,12 @@ export interface Db {
    * Bulk load with COPY: `copySql` is `COPY table (cols) FROM STDIN [WITH (...)]`, the source
    * yields data in that COPY format. Returns the number of rows copied.
    */
-  copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
+  copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<number>;
+  /**
+   * The output of `copySql` (`COPY table|(query) TO STDOUT [WITH (...)]`), as it comes, in
+   * memory: for what `copyFrom` loads again elsewhere (say, in another session), never parsed.
+   */
+  copyTo(copySql: string): Promise<Uint8Array[]>;
   /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**

@@ -27,7 +27,7 @@ class PgliteDb implements Db {
     await this.conn.exec(sql);
   }
 
-  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<number> {
     const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
     let parts: (string | Uint8Array)[] = [];
     let size = 0;
@@ -62,6 +62,11 @@ class PgliteDb implements Db {
     }
     await flush();
     return total;
+  }
+
+  async copyTo(copySql: string): Promise<Uint8Array[]> {
+    const r = await this.conn.query(copySql.replace(/\bTO\s+STDOUT\b/i, "TO '/dev/blob'"));
+    return r.blob ? [new Uint8Array(await r.blob.arrayBuffer())] : [];
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {

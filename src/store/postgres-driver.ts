@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFromStream } from 'pg-copy-streams';
+import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { ident, type Db, type QueryResult } from './db.ts';
 
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -26,12 +26,24 @@ class PostgresDb implements Db {
     await (this.client ?? this.pool).query(sql);
   }
 
-  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
-    const run = async (c: Client) => {
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<number> {
+    return this.onClient(async (c) => {
       const sink = c.query(copyFromStream(copySql));
       await pipeline(Readable.from(source, { objectMode: false }), sink);
       return Number(sink.rowCount ?? 0);
-    };
+    });
+  }
+
+  async copyTo(copySql: string): Promise<Uint8Array[]> {
+    return this.onClient(async (c) => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of c.query(copyToStream(copySql)) as AsyncIterable<Buffer>) chunks.push(chunk);
+      return chunks;
+    });
+  }
+
+  /** COPY needs one session: the transaction's, or one taken from the pool for it. */
+  private async onClient<T>(run: (c: Client) => Promise<T>): Promise<T> {
     if (this.client) return run(this.client);
     const c = await this.pool.connect();
     try {

@@ -19,8 +19,8 @@ import { generateCountry, type GeneratedCountry } from '../../src/generate/index
 import { importObservations } from '../../src/observations/importer.ts';
 import { importList } from '../../src/reference/importer.ts';
 import { LIST_KINDS } from '../../src/reference/lists.ts';
-import type { Db } from '../../src/store/db.ts';
-import { demoProfile, freshDb } from '../helpers/store.ts';
+import type { Db, QueryResult } from '../../src/store/db.ts';
+import { demoProfile, ENGINE, freshDb } from '../helpers/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ceir-equivalence-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,6 +120,83 @@ async function run(db: Db, profile: CountryProfile, exhaustive: boolean, analysi
   return { report: { analysis_date: r.analysis_date, seen_imeis: r.seen_imeis, conditions: r.conditions }, states: rows };
 }
 
+type Sharing = 'other session' | 'run';
+/** Statements by session, as `Steered` saw them, with how the run divided its work. */
+type Log = { who: 'run' | 'peer'; sharing: Sharing | null; sql: string }[];
+
+/**
+ * A store whose classification runs divide the work either session may do one way, then the
+ * other, run after run: the other session takes all it can (the run waits for it to finish before
+ * its next statement), or none of it (the other session waits until the run has computed what it
+ * computes before its conditions).
+ */
+class Steered implements Db {
+  readonly engine: Db['engine'];
+  private runs = 0;
+  constructor(
+    private readonly inner: Db,
+    readonly log: Log,
+    private readonly who: 'run' | 'peer' = 'run',
+    private readonly gate: () => Promise<unknown> = async () => undefined,
+    private readonly onStep: (sql: string) => Sharing | null = () => null,
+  ) {
+    this.engine = inner.engine;
+  }
+  private async step(sql: string): Promise<void> {
+    await this.gate();
+    this.log.push({ who: this.who, sharing: this.onStep(sql), sql });
+  }
+  async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    await this.step(sql);
+    return this.inner.query<T>(sql, params);
+  }
+  async exec(sql: string): Promise<void> {
+    await this.step(sql);
+    return this.inner.exec(sql);
+  }
+  async copyFrom(sql: string, source: Parameters<Db['copyFrom']>[1]): Promise<number> {
+    await this.step(sql);
+    return this.inner.copyFrom(sql, source);
+  }
+  async copyTo(sql: string): Promise<Uint8Array[]> {
+    await this.step(sql);
+    return this.inner.copyTo(sql);
+  }
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.inner.transaction((tx) => {
+      let sharing: Sharing | null = null;
+      let peerDone: Promise<unknown> = Promise.resolve();
+      let computed!: () => void;
+      const runComputed = new Promise<void>((r) => (computed = r));
+      const run = new Steered(
+        tx, this.log, 'run',
+        () => (sharing === 'other session' ? peerDone : Promise.resolve()),
+        (sql) => {
+          // The run's first statement after computing its dimensions (it then builds its conditions).
+          if (/jsonb_array_elements\(r\.conditions\)/.test(sql)) computed();
+          return sharing;
+        },
+      );
+      const alongside = tx.alongside;
+      if (alongside) {
+        Object.defineProperty(run, 'alongside', {
+          value: <U>(f: (peer: Db) => Promise<U>): Promise<U> => {
+            sharing = this.runs++ % 2 === 0 ? 'other session' : 'run';
+            const gate = () => (sharing === 'run' ? runComputed : Promise.resolve());
+            const p = alongside((peer) => f(new Steered(peer, this.log, 'peer', gate, () => sharing)));
+            peerDone = p.catch(() => undefined);
+            return p;
+          },
+        });
+      }
+      return fn(run);
+    });
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 test('screened runs, day after day, give exactly the states and counts of exhaustive runs', async () => {
   const profile = profileForTest();
   const country = await generateCountry({ outDir: dir, profile, seed: 7, subscribers: 1500, days: 35, start: '20260210', withLocation: true, withSoftwareVersion: true });
@@ -137,4 +214,22 @@ test('screened runs, day after day, give exactly the states and counts of exhaus
   }
   assert.ok(fast.some((s) => s.report.conditions.some((c) => c.closed > 0)), 'some state closed');
   assert.ok(fast.some((s, i) => i > 0 && s.report.conditions.some((c) => c.label === 'not_registered' && c.opened > 0)), 'devices newly unregistered or new');
+  if (ENGINE === 'pglite') return;
+  // With two sessions, the same whoever computes the work either may do: the other session all
+  // of it (the day batches of time/distance conflicts, dimensions from scratch), or the run,
+  // one way and the other on alternate runs.
+  const log: Log = [];
+  const steered = await history(new Steered(await freshDb(), log), country, profile, false);
+  for (const [i, snap] of steered.entries()) {
+    assert.deepEqual(snap.report, reference[i].report, `steered run ${i + 1}: reports`);
+    assert.deepEqual(snap.states, reference[i].states, `steered run ${i + 1}: states`);
+  }
+  const count = (who: 'run' | 'peer', sharing: Sharing, re: RegExp) => log.filter((l) => l.who === who && l.sharing === sharing && re.test(l.sql)).length;
+  const batch = /^CREATE TEMP TABLE cls_batch_\d+ ON COMMIT DROP AS /;
+  const fresh = /^CREATE TEMP TABLE cls_dim_\d+ ON COMMIT DROP AS SELECT imei_norm, evidence FROM /;
+  const taken = /^COPY cls_(dim|batch)_\d+ FROM STDIN/;
+  assert.ok(count('peer', 'other session', batch) > 0 && count('run', 'other session', batch) === 0, 'the other session computed every day batch');
+  assert.ok(count('peer', 'other session', fresh) > count('peer', 'run', fresh), 'and more dimensions than when the run takes its share');
+  assert.ok(count('run', 'other session', taken) > count('run', 'run', taken), 'which the run took over');
+  assert.ok(count('run', 'run', batch) > 0 && count('peer', 'run', batch) === 0, 'the run computed every day batch');
 });

@@ -116,39 +116,37 @@ monthly AS (
   monthCache: {
     references: ['cell_list'],
     window: (p, ctx) => lookbackWindow(ctx, p.period_days),
-    refresh(p, key, days, months): SqlQuery[] {
+    compute(p, days, months): SqlQuery {
       // The pairs of the days to compute, for the devices in two cells on one of them.
       const rows = `FROM v_location l JOIN ${days} d ON d.month = l.month
   WHERE l.month >= '${months.first}'::date AND l.month <= '${months.last}'::date AND l.date_bitmask & d.bits <> 0
     AND l.imei_norm = ANY (ARRAY(SELECT m.imei_norm FROM v_location_multi m JOIN ${days} x ON x.month = m.month WHERE m.date_bitmask & x.bits <> 0))`;
-      const batch = `cls_conflict_batch`;
-      return [
-        {
-          // Each pair with the days it covers that no pair before it (farthest first) does: the
-          // pairs evidence can name, whatever the window (the first pair with a day in a window
-          // covers that day first). A later batch only adds days to pairs, or pairs.
-          text: `CREATE TEMP TABLE ${batch} ON COMMIT DROP AS WITH ${farPairs(rows, 'l.date_bitmask & d.bits', '$1')}
-                 SELECT imei_norm COLLATE "default" AS imei_norm, month, cell_a COLLATE "default" AS cell_a, cell_b COLLATE "default" AS cell_b, km, bits,
-                        bits & ~coalesce(bit_or(bits) OVER (PARTITION BY imei_norm, month ORDER BY km DESC, cell_a, cell_b
-                                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS adds
-                 FROM far`,
-          values: [p.min_distance_km],
-        },
-        {
-          text: `INSERT INTO cls_conflict_month AS o (imei_norm, key, month, days)
-                 SELECT imei_norm, $1, month, bit_or(bits) FROM ${batch} GROUP BY imei_norm, month
-                 ON CONFLICT (imei_norm, key, month) DO UPDATE SET days = o.days | excluded.days`,
-          values: [key],
-        },
-        {
-          text: `INSERT INTO cls_conflict_pair AS o (imei_norm, key, month, cell_a, cell_b, km, bits)
-                 SELECT imei_norm, $1, month, cell_a, cell_b, km, bits FROM ${batch} WHERE adds <> 0
-                 ON CONFLICT (imei_norm, key, month, cell_a, cell_b) DO UPDATE SET bits = o.bits | excluded.bits`,
-          values: [key],
-        },
-        { text: `DROP TABLE ${batch}`, values: [] },
-      ];
+      // Each pair with the days it covers that no pair before it (farthest first) does: the
+      // pairs evidence can name, whatever the window (the first pair with a day in a window
+      // covers that day first). A later batch only adds days to pairs, or pairs.
+      return {
+        text: `WITH ${farPairs(rows, 'l.date_bitmask & d.bits', '$1')}
+               SELECT imei_norm COLLATE "default" AS imei_norm, month, cell_a COLLATE "default" AS cell_a, cell_b COLLATE "default" AS cell_b, km, bits,
+                      bits & ~coalesce(bit_or(bits) OVER (PARTITION BY imei_norm, month ORDER BY km DESC, cell_a, cell_b
+                                                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS adds
+               FROM far`,
+        values: [p.min_distance_km],
+      };
     },
+    merge: (key, batch) => [
+      {
+        text: `INSERT INTO cls_conflict_month AS o (imei_norm, key, month, days)
+               SELECT imei_norm, $1, month, bit_or(bits) FROM ${batch} GROUP BY imei_norm, month
+               ON CONFLICT (imei_norm, key, month) DO UPDATE SET days = o.days | excluded.days`,
+        values: [key],
+      },
+      {
+        text: `INSERT INTO cls_conflict_pair AS o (imei_norm, key, month, cell_a, cell_b, km, bits)
+               SELECT imei_norm, $1, month, cell_a, cell_b, km, bits FROM ${batch} WHERE adds <> 0
+               ON CONFLICT (imei_norm, key, month, cell_a, cell_b) DO UPDATE SET bits = o.bits | excluded.bits`,
+        values: [key],
+      },
+    ],
     drop: (key, before) =>
       ['cls_conflict_month', 'cls_conflict_pair'].map((t) => ({
         text: `DELETE FROM ${t} WHERE key = $1${before ? ' AND month < $2::date' : ''}`,
