@@ -132,24 +132,6 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
           [JSON.stringify(conditions)],
         );
         const stable = (c: ConditionConfig) => (opts.exhaustive ? null : (same.find((r) => r.label === c.label)?.run ?? null));
-        const matches: { relation: string; changed: string | null }[] = [];
-        for (const [i, c] of conditions.entries()) {
-          const { relation, matched, changed } = await builder.build(c, `cls_match_${i}`, stable(c));
-          matches.push({ relation, changed });
-          const ratio = report.seen_imeis ? matched / report.seen_imeis : 0;
-          report.conditions.push({
-            label: c.label, blocking: c.blocking, sticky: c.sticky, matched, ratio, max_ratio: c.max_allowed_matching_ratio,
-            refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
-          });
-        }
-        const refused = report.conditions.filter((c) => c.refused);
-        if (refused.length) {
-          report.status = 'refused';
-          report.message =
-            refused.map((c) => `condition ${c.label} matches ${c.matched} of ${report.seen_imeis} IMEIs seen (${(c.ratio * 100).toFixed(2)}%), more than its max_allowed_matching_ratio ${(c.max_ratio * 100).toFixed(2)}%`).join('; ') +
-            ': the run is refused and nothing changed (a missing TAC catalogue or list often causes this)';
-          throw new Rollback();
-        }
         const { rows } = await tx.query<{ id: number }>(
           `INSERT INTO cls_run (analysis_date, config_hash, conditions, counts, started_at, finished_at, duration_ms)
            VALUES ($1, $2, $3, '{}', $4, now(), 0) RETURNING id`,
@@ -159,8 +141,31 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
         report.run_id = run;
         await tx.exec('CREATE TEMP TABLE cls_changes (imei_norm text, cond text, change text, block_date date) ON COMMIT DROP');
         const first = !(await tx.query('SELECT 1 FROM cls_state LIMIT 1')).rows.length;
-        for (const [i, c] of conditions.entries()) {
-          Object.assign(report.conditions[i], await applyCondition(tx, c, i, matches[i], report.conditions[i].matched, D, run, opts.profile, first, !!opts.whatIf));
+        // Each condition is applied as soon as its matches are known, those whose dimensions the
+        // other session still computes last (the run meanwhile applies the others). A condition
+        // over its safety ratio refuses the run: the rest are only matched, to name every one.
+        const outcomes: ConditionOutcome[] = [];
+        for (const i of builder.readyFirst(conditions)) {
+          const c = conditions[i];
+          const matches = await builder.build(c, `cls_match_${i}`, stable(c));
+          const ratio = report.seen_imeis ? matches.matched / report.seen_imeis : 0;
+          outcomes[i] = {
+            label: c.label, blocking: c.blocking, sticky: c.sticky, matched: matches.matched, ratio, max_ratio: c.max_allowed_matching_ratio,
+            refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
+          };
+          if (!outcomes.some((o) => o?.refused)) Object.assign(outcomes[i], await applyCondition(tx, c, i, matches, matches.matched, D, run, opts.profile, first, !!opts.whatIf));
+        }
+        report.conditions = outcomes;
+        const refused = outcomes.filter((c) => c.refused);
+        if (refused.length) {
+          // Nothing changes: what was applied is rolled back, and no condition reports changes.
+          for (const c of outcomes) Object.assign(c, { opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0 });
+          report.status = 'refused';
+          report.run_id = null;
+          report.message =
+            refused.map((c) => `condition ${c.label} matches ${c.matched} of ${report.seen_imeis} IMEIs seen (${(c.ratio * 100).toFixed(2)}%), more than its max_allowed_matching_ratio ${(c.max_ratio * 100).toFixed(2)}%`).join('; ') +
+            ': the run is refused and nothing changed (a missing TAC catalogue or list often causes this)';
+          throw new Rollback();
         }
         if (opts.whatIf) {
           report.impact = await impact(tx, D, opts.profile.lists.lookback_days);

@@ -244,6 +244,20 @@ export class MatchBuilder {
     }
   }
 
+  /**
+   * The indexes of `conditions` in the order the run should build them: first those whose
+   * dimensions it computed itself, then those waiting for the other session's triplet rules, then
+   * those waiting for work the other session took from the run (stable otherwise).
+   */
+  readyFirst(conditions: ConditionConfig[]): number[] {
+    const waits = (c: ConditionConfig) =>
+      Math.max(0, ...c.dimensions.map((d) => {
+        const key = MatchBuilder.key(d.module, d.parameters);
+        return this.fromPeer.has(key) ? 1 : this.shared.get(key)?.by === 'peer' ? 2 : 0;
+      }));
+    return [...conditions.keys()].sort((a, b) => waits(conditions[a]) - waits(conditions[b]));
+  }
+
   /** Wait for the other session's work, if any (before the transaction ends, whatever happened). */
   async settle(): Promise<void> {
     this.ending = true;

@@ -116,8 +116,17 @@ test('a condition matching more than its safety ratio refuses the whole run and 
   const profile = profileWith([cond({ label: 'ok' }), cond({ label: 'greedy', max_allowed_matching_ratio: 0.2 })]);
   const r = await classify(db, { profile, analysisDate: '2026-02-02' });
   assert.equal(r.status, 'refused');
+  assert.equal(r.run_id, null);
   assert.match(r.message!, /greedy matches 5 of 20 IMEIs seen \(25\.00%\), more than its max_allowed_matching_ratio 20\.00%/);
   assert.deepEqual(r.conditions.map((c) => c.refused), [false, true]);
+  // 'ok' was applied before 'greedy' was matched: rolled back, it reports no change either.
+  assert.deepEqual(r.conditions.map((c) => [c.matched, c.opened, c.continued]), [[5, 0, 0], [5, 0, 0]]);
+  assert.deepEqual(await states(db), before);
+  // Every condition over its ratio is named, not only the first.
+  const two = profileWith([cond({ label: 'greedy', max_allowed_matching_ratio: 0.2 }), cond({ label: 'ok' }), cond({ label: 'greedier', max_allowed_matching_ratio: 0.1 })]);
+  const r2 = await classify(db, { profile: two, analysisDate: '2026-02-02' });
+  assert.deepEqual(r2.conditions.map((c) => c.refused), [true, false, true]);
+  assert.match(r2.message!, /condition greedy matches 5 .*; condition greedier matches 5 /);
   assert.deepEqual(await states(db), before);
   const runs = await db.query<{ n: number }>('SELECT count(*) AS n FROM cls_run');
   assert.equal(runs.rows[0].n, 1);
