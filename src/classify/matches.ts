@@ -7,7 +7,8 @@
  * IMEIs (`screen`, from the observation summaries) and evaluate it on those only; the triplets of
  * the candidates of every dimension that reads `v_triplet` are read once, into one table. On a
  * store with several sessions, those dimensions are computed in a second one, on the run's
- * snapshot, while the run computes the others.
+ * snapshot, while the run computes the others; that session then shares the run's remaining
+ * work (`prepare`).
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
