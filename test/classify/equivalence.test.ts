@@ -133,6 +133,8 @@ type Log = { who: 'run' | 'peer'; sharing: Sharing | null; sql: string }[];
 class Steered implements Db {
   readonly engine: Db['engine'];
   private runs = 0;
+  /** The other session fails on a statement matching this, as a lost connection would. */
+  failPeer: RegExp | null = null;
   constructor(
     private readonly inner: Db,
     readonly log: Log,
@@ -183,7 +185,11 @@ class Steered implements Db {
           value: <U>(f: (peer: Db) => Promise<U>): Promise<U> => {
             sharing = this.runs++ % 2 === 0 ? 'other session' : 'run';
             const gate = () => (sharing === 'run' ? runComputed : Promise.resolve());
-            const p = alongside((peer) => f(new Steered(peer, this.log, 'peer', gate, () => sharing)));
+            const failing = (sql: string) => {
+              if (this.failPeer?.test(sql)) throw new Error(`injected failure of the other session: ${sql.slice(0, 40)}`);
+              return sharing;
+            };
+            const p = alongside((peer) => f(new Steered(peer, this.log, 'peer', gate, failing)));
             peerDone = p.catch(() => undefined);
             return p;
           },
@@ -219,7 +225,8 @@ test('screened runs, day after day, give exactly the states and counts of exhaus
   // of it (the day batches of time/distance conflicts, dimensions from scratch), or the run,
   // one way and the other on alternate runs.
   const log: Log = [];
-  const steered = await history(new Steered(await freshDb(), log), country, profile, false);
+  const store = new Steered(await freshDb(), log);
+  const steered = await history(store, country, profile, false);
   for (const [i, snap] of steered.entries()) {
     assert.deepEqual(snap.report, reference[i].report, `steered run ${i + 1}: reports`);
     assert.deepEqual(snap.states, reference[i].states, `steered run ${i + 1}: states`);
@@ -232,4 +239,15 @@ test('screened runs, day after day, give exactly the states and counts of exhaus
   assert.ok(count('peer', 'other session', fresh) > count('peer', 'run', fresh), 'and more dimensions than when the run takes its share');
   assert.ok(count('run', 'other session', taken) > count('run', 'run', taken), 'which the run took over');
   assert.ok(count('run', 'run', batch) > 0 && count('peer', 'run', batch) === 0, 'the run computed every day batch');
+  // The other session failing, in the rules it always computes (this run leaves it none of the
+  // run's work) or in work it took from the run (the next one, which gives it all it can take),
+  // fails the run and changes nothing.
+  const before = await store.query('SELECT * FROM cls_state ORDER BY imei_norm COLLATE "C", cond, start_date');
+  const runs = await store.query('SELECT count(*) AS n FROM cls_run');
+  for (const failing of [/^COPY \(SELECT imei_norm, NULL::jsonb/, /'reporting_body'/]) {
+    store.failPeer = failing;
+    await assert.rejects(classify(store, { profile, analysisDate: '2026-03-18' }), /injected failure of the other session/);
+    assert.deepEqual((await store.query('SELECT * FROM cls_state ORDER BY imei_norm COLLATE "C", cond, start_date')).rows, before.rows);
+    assert.deepEqual((await store.query('SELECT count(*) AS n FROM cls_run')).rows, runs.rows);
+  }
 });
