@@ -153,7 +153,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
             label: c.label, blocking: c.blocking, sticky: c.sticky, matched: matches.matched, ratio, max_ratio: c.max_allowed_matching_ratio,
             refused: ratio > c.max_allowed_matching_ratio, opened: 0, continued: 0, closed: 0, opened_blocked: 0, amnesty_granted: 0,
           };
-          if (!outcomes.some((o) => o?.refused)) Object.assign(outcomes[i], await applyCondition(tx, c, i, matches, matches.matched, D, run, opts.profile, first, !!opts.whatIf));
+          if (!outcomes.some((o) => o?.refused)) Object.assign(outcomes[i], await applyCondition(tx, c, i, matches, D, run, opts.profile, first, !!opts.whatIf));
         }
         report.conditions = outcomes;
         const refused = outcomes.filter((c) => c.refused);
@@ -202,7 +202,7 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
  * joined, and the new matches inserted.
  */
 async function applyCondition(
-  tx: Db, c: ConditionConfig, i: number, matches: { relation: string; changed: string | null }, matched: number, D: string, run: number,
+  tx: Db, c: ConditionConfig, i: number, matches: { relation: string; matched: number; changed: string | null }, D: string, run: number,
   profile: CountryProfile, first: boolean, whatIf: boolean,
 ) {
   const cond = c.label;
@@ -283,7 +283,7 @@ async function applyCondition(
   return {
     closed,
     // Every match continues an open state or opens one.
-    continued: matched - rows[0].n,
+    continued: matches.matched - rows[0].n,
     opened: rows[0].n,
     opened_blocked: rows[0].blocked,
     amnesty_granted: rows[0].granted,

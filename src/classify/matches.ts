@@ -78,7 +78,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
  * run takes it from the front of its list, the other session from the back when it is free.
  */
 interface SharedWork {
-  key: string;
   by: 'run' | 'peer' | null;
   /** Compute it with a session's builder into a temporary table of that session; its name. */
   compute(b: MatchBuilder): Promise<string>;
@@ -88,10 +87,9 @@ interface SharedWork {
 
 /** What a dimension keeping results per IMEI and month must do in this run (`planMonthCache`). */
 interface MonthPlan {
-  /** The dimension's key in the run (`MatchBuilder.key`); `key` is its cache's. */
-  dimension: string;
   module: string;
   parameters: Record<string, unknown>;
+  /** The cache's key (`cacheKey`). */
   key: string;
   /** The day bits to compute per month, none when every day of the window is kept and up to date. */
   months: Map<string, number>;
@@ -185,20 +183,20 @@ export class MatchBuilder {
       if (group.size) await this.readTriplets([...group.values()]);
       return;
     }
-    const batches: SharedWork[] = [];
+    const batches = new Map<string, SharedWork>();
     for (const [key, d] of others) {
       const dim = DIMENSIONS[d.module];
       if (this.watermark && dim.monthCache) {
         const plan = await this.planMonthCache(d.module, d.parameters);
         this.plans.set(key, plan);
-        if (plan.months.size) batches.push({ key, by: null, compute: (b) => b.computeBatch(plan) });
+        if (plan.months.size) batches.set(key, { by: null, compute: (b) => b.computeBatch(plan) });
       } else if (!(this.watermark && dim.kept?.applies(dim.params.parse(d.parameters)))) {
         // (A kept result is the run's own: it writes what it keeps.)
-        this.shared.set(key, { key, by: null, compute: (b) => b.freshTable(d.module, d.parameters) });
+        this.shared.set(key, { by: null, compute: (b) => b.freshTable(d.module, d.parameters) });
       }
     }
     // The month batches last: the other session, taking from the back, takes them first.
-    for (const w of batches) this.shared.set(w.key, w);
+    for (const [key, w] of batches) this.shared.set(key, w);
     if (!group.size && !this.shared.size) return;
     const next = () => (this.ending ? undefined : [...this.shared.values()].findLast((x) => !x.by));
     const pending = new Map([...group.keys()].map((key) => [key, deferred<Handover>()]));
@@ -235,13 +233,13 @@ export class MatchBuilder {
       return;
     }
     for (const d of dims) if (!this.shared.has(MatchBuilder.key(d.module, d.parameters))) await this.dimensionTable(d.module, d.parameters);
-    for (const w of this.shared.values()) {
+    for (const [key, w] of this.shared) {
       if (w.by) continue;
       w.by = 'run';
       const table = await w.compute(this);
-      const plan = this.plans.get(w.key);
+      const plan = this.plans.get(key);
       if (plan) plan.batch = table;
-      else this.cache.set(w.key, table);
+      else this.cache.set(key, table);
     }
   }
 
@@ -296,21 +294,30 @@ export class MatchBuilder {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const dim = DIMENSIONS[module];
-    const taken = this.shared.get(key);
-    const fromPeer = this.fromPeer.get(key) ?? (taken?.by === 'peer' && !this.plans.has(key) ? taken.result : undefined);
     let table: string;
-    if (fromPeer) {
-      table = `cls_dim_${++this.n}`;
-      await takeOver(this.tx, table, await fromPeer);
-    } else if (this.screens && this.watermark && dim.monthCache) {
+    if (this.screens && this.watermark && dim.monthCache) {
+      // (What the other session may take of it is the days to compute: see `fromMonthCache`.)
       table = `cls_dim_${++this.n}`;
       await this.fromMonthCache(this.plans.get(key) ?? (await this.planMonthCache(module, parameters)), table);
     } else if (this.screens && this.watermark && dim.kept?.applies(dim.params.parse(parameters))) {
       table = await this.fromKept(module, parameters);
     } else {
-      table = await this.freshTable(module, parameters);
+      table = (await this.takenOver(key, 'cls_dim')) ?? (await this.freshTable(module, parameters));
     }
     this.cache.set(key, table);
+    return table;
+  }
+
+  /**
+   * The result of `key` that the other session computed (its triplet rules, or work it took from
+   * the run), taken over into a new table `<prefix>_<n>` of the run; null when it has none.
+   */
+  private async takenOver(key: string, prefix: string): Promise<string | null> {
+    const shared = this.shared.get(key);
+    const result = this.fromPeer.get(key) ?? (shared?.by === 'peer' ? shared.result : undefined);
+    if (!result) return null;
+    const table = `${prefix}_${++this.n}`;
+    await takeOver(this.tx, table, await result);
     return table;
   }
 
@@ -373,7 +380,7 @@ export class MatchBuilder {
     const months = new Map<string, number>();
     for (const r of ranges) for (const m of windowMonths(r)) months.set(m, (months.get(m) ?? 0) | windowMask(m, r));
     for (const [m, bits] of months) if (!bits) months.delete(m);
-    return { dimension: MatchBuilder.key(module, parameters), module, parameters, key, months, covered };
+    return { module, parameters, key, months, covered };
   }
 
   /** The days `plan` must compute, computed into a temporary table of this builder's session; its name. */
@@ -398,13 +405,7 @@ export class MatchBuilder {
     const mc = dim.monthCache!;
     const params = dim.params.parse(plan.parameters);
     if (plan.months.size) {
-      let batch = plan.batch;
-      const taken = this.shared.get(plan.dimension);
-      if (!batch && taken?.by === 'peer') {
-        batch = `cls_batch_${++this.n}`;
-        await takeOver(this.tx, batch, await taken.result!);
-      }
-      batch ??= await this.computeBatch(plan);
+      const batch = plan.batch ?? (await this.takenOver(MatchBuilder.key(plan.module, plan.parameters), 'cls_batch')) ?? (await this.computeBatch(plan));
       for (const q of mc.merge(plan.key, batch)) await this.tx.query(q.text, q.values);
       await this.tx.exec(`DROP TABLE ${batch}`);
     }
