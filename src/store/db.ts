@@ -55,6 +55,21 @@ export function ident(name: string): string {
 }
 
 /**
+ * Begin `tx` as a run that reads one snapshot of the data throughout (REPEATABLE READ), taken by
+ * its first statement: call it before any other. What other transactions commit meanwhile is left
+ * whole to the next run. (Shared with a session `alongside` this one.)
+ */
+export async function oneSnapshot(tx: Db): Promise<void> {
+  await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+}
+
+/**
+ * Whether `e` is a write refused under `oneSnapshot` (SQLSTATE 40001): another transaction,
+ * committed after this one's snapshot was taken, changed the same rows.
+ */
+export const changedSinceSnapshot = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === '40001';
+
+/**
  * Take a transaction-scoped advisory lock named `name`, scoped to the current schema: several
  * installations (or test runs) sharing one server in different schemas never block each other.
  * With `wait` false, returns whether the lock was free instead of waiting for it.

@@ -7,11 +7,10 @@
  * (MSISDNs, national IDs, short windows, thresholds no screen can narrow, many-device versions).
  */
 import assert from 'node:assert/strict';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { classify, type ClassifyReport } from '../../src/classify/engine.ts';
 import { validateProfile, type CountryProfile } from '../../src/config/profile.ts';
@@ -20,6 +19,7 @@ import { importObservations } from '../../src/observations/importer.ts';
 import { importList } from '../../src/reference/importer.ts';
 import { LIST_KINDS } from '../../src/reference/lists.ts';
 import type { Db, QueryResult } from '../../src/store/db.ts';
+import { slice, ymd } from '../helpers/slice.ts';
 import { demoProfile, ENGINE, freshDb } from '../helpers/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ceir-equivalence-'));
@@ -45,25 +45,6 @@ function profileForTest(): CountryProfile {
     ],
   });
 }
-
-/** Copy the rows of `file` dated in [from, to] (YYYYMMDD) into `<operator>_<from>_<to>.csv`. */
-async function slice(file: string, operator: string, from: string, to: string): Promise<string> {
-  const out = join(dir, 'slices', `${operator}_${from}_${to}.csv`);
-  const w = createWriteStream(out);
-  let header = true;
-  for await (const line of createInterface({ input: createReadStream(file) })) {
-    const d = line.slice(0, 8);
-    if (header || (d >= from && d <= to)) w.write(`${line}\n`);
-    header = false;
-  }
-  await new Promise<void>((r) => w.end(() => r()));
-  return out;
-}
-
-const ymd = (start: string, n: number): string => {
-  const t = Date.UTC(+start.slice(0, 4), +start.slice(4, 6) - 1, +start.slice(6, 8)) + n * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10).replaceAll('-', '');
-};
 
 interface Snapshot {
   report: Pick<ClassifyReport, 'analysis_date' | 'seen_imeis' | 'conditions'>;
@@ -98,7 +79,7 @@ async function history(db: Db, country: GeneratedCountry, profile: CountryProfil
     }
     for (const { from, to, operators } of batch) {
       for (const f of country.files.filter((x) => operators.includes(x.operator))) {
-        const path = await slice(f.path, f.operator, d(from), d(to));
+        const path = await slice(join(dir, 'slices'), f.path, f.operator, d(from), d(to));
         const r = await importObservations(db, { file: path, operator: f.operator, profile, today, disabledGates: ['daily_volume'] });
         assert.equal(r.status, 'imported', `${path}: ${JSON.stringify(r.problems)} ${JSON.stringify(r.gates.filter((g) => !g.passed))}`);
       }
@@ -206,7 +187,6 @@ class Steered implements Db {
 test('screened runs, day after day, give exactly the states and counts of exhaustive runs', async () => {
   const profile = profileForTest();
   const country = await generateCountry({ outDir: dir, profile, seed: 7, subscribers: 1500, days: 35, start: '20260210', withLocation: true, withSoftwareVersion: true });
-  mkdirSync(join(dir, 'slices'), { recursive: true });
   const fast = await history(await freshDb(), country, profile, false);
   const reference = await history(await freshDb(), country, profile, true);
   for (const [i, snap] of fast.entries()) {
