@@ -1,7 +1,8 @@
 /**
  * A classification run reads one snapshot of the data, in every session it uses: an operator file
  * imported while it runs (classification and imports do not wait for each other) is left to the
- * next run, whole, never seen by part of this one.
+ * next run, whole, never seen by part of this one. A list run likewise builds its version from the
+ * states of the classification run it names, whatever commits meanwhile.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -139,5 +140,15 @@ test('a run reads one snapshot: what commits meanwhile is left whole to the next
   assert.ok(laterRun, 'the later run started while the lists were built');
   assert.equal(version.classification_run, during.run_id, 'the lists name the run they were built from');
   assert.deepEqual(await listed(db), lists, 'and hold its lists');
-  assert.deepEqual(await outcome(db, await laterRun!), afterwards, 'the later run saw all of the import');
+  assert.deepEqual(await outcome(db, await laterRun!), afterwards, 'the later run saw all that had committed before it');
+  if (ENGINE === 'pglite') return;
+
+  // On the server, a list run whose rows another transaction changed meanwhile (as a list run
+  // finishing just as this one took its snapshot would have) fails as busy, adding no version.
+  const versions = (await db.query('SELECT id FROM lst_version')).rows;
+  const relisted = racing(db, /lst_t_imei/, async () => {
+    await db.exec('UPDATE lst_block SET reasons = reasons; UPDATE lst_notification SET reasons = reasons');
+  });
+  await assert.rejects(generateLists(relisted.db, { profile, listDate: later }), (e: Error & { code?: string }) => e.code === 'CEIR_ERR_BUSY');
+  assert.deepEqual((await db.query('SELECT id FROM lst_version')).rows, versions);
 });
