@@ -57,11 +57,14 @@ steps AS (
 SELECT s.imei_norm COLLATE "default" AS imei_norm, -- grouped in byte order, returned in the database's
        jsonb_build_object('operator', ${operatorCodes('b.operators')} -> 0, 'days_seen', b.days_seen, 'msisdn_days', b.msisdn_days,
                           'average_msisdns_per_day', round(b.msisdn_days::numeric / b.days_seen, 2), 'num_msisdns', $7::int,
-                          'distinct_msisdns', count(*), 'step', min(s.step), 'window', ${WINDOW_JSON},
-                          'msisdns', to_jsonb((array_agg(s.msisdn ORDER BY s.n))[1:${MAX_LISTED}])) AS evidence
-FROM steps s JOIN busy b ON b.imei_norm = s.imei_norm
-GROUP BY s.imei_norm, b.operators, b.days_seen, b.msisdn_days
-HAVING count(*) >= 3 AND min(s.step) = max(s.step) AND min(s.step) > 0`,
+                          'distinct_msisdns', s.distinct_msisdns, 'step', s.step, 'window', ${WINDOW_JSON}, 'msisdns', s.msisdns) AS evidence
+FROM (
+  -- Grouped as the steps stream, in IMEI order; the busy IMEIs' figures joined to the few that
+  -- match (grouped with them, the 93 000 steps of 1 M subscribers were sorted again: 5 % more).
+  SELECT imei_norm, count(*) AS distinct_msisdns, min(step) AS step, to_jsonb((array_agg(msisdn ORDER BY n))[1:${MAX_LISTED}]) AS msisdns
+  FROM steps GROUP BY imei_norm
+  HAVING count(*) >= 3 AND min(step) = max(step) AND min(step) > 0
+) s JOIN busy b ON b.imei_norm = s.imei_norm`,
       values: [...windowValues(lookbackWindow(ctx, p.period_days)), p.num_msisdns],
     };
   },

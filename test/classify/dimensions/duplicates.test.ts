@@ -117,6 +117,10 @@ test('duplicate_daily_avg: IMSI-days over days seen, a pair on two operators the
   assert.ok(!(await matches(db, 'duplicate_daily_avg', { threshold: 1.91, period_days: 10, min_seen_days: 10 }, D)).includes(A1));
   // were q counted on both operators, A1 would average 2.4
   assert.ok(!(await matches(db, 'duplicate_daily_avg', { threshold: 2, period_days: 10, min_seen_days: 1 }, D)).includes(A1));
+  // The evidence lists 20 identifiers at most, the most days first: TR(1)'s 30 MSISDNs, a day each
+  const many = (await run(db, 'duplicate_daily_avg', { threshold: 3, period_days: 10, min_seen_days: 10, use_msisdn: true }, D)).get(TR(1))!;
+  assert.deepEqual([many.distinct_msisdns, many.msisdn_days], [30, 30]);
+  assert.deepEqual(many.msisdns, Array.from({ length: 20 }, (_, i) => ({ msisdn: String(M + i), days: 1 })));
 });
 
 test('duplicate_daily_avg: min_seen_days at its edge, months across a month boundary, MSISDNs', async () => {
