@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
-import { daysBefore, type DimensionContext } from './dimension.ts';
+import { daysBefore, type DimensionContext, type SqlQuery } from './dimension.ts';
 import { monthOf, windowMask, windowMonths, type Window } from './dimensions/common.ts';
 import { DIMENSIONS } from './dimensions/index.ts';
 import { cacheKey, saveCache, validCache, type Watermark } from './incremental.ts';
@@ -109,7 +109,7 @@ export class MatchBuilder {
   private readonly inverted = new Map<string, string>();
   /** Candidate tables by screen (query and values). */
   private readonly screened = new Map<string, string>();
-  /** Candidate tables by dimension key, prepared for the dimensions reading triplets. */
+  /** The dimensions reading their candidates' triplets from the run's table of them (`readTriplets`), by key: that table. */
   private readonly scopes = new Map<string, string>();
   /** The results the other session computes for the run, by dimension key (`prepare`). */
   private readonly fromPeer = new Map<string, Promise<Handover>>();
@@ -263,28 +263,39 @@ export class MatchBuilder {
     await this.peer?.catch(() => undefined);
   }
 
-  /** The candidates of the dimensions `dims` (which read triplets), and their triplets over the months of all their windows, in one table. */
+  /**
+   * The candidates of the dimensions `dims` (which read triplets), and their triplets over the
+   * months of all their windows, in one table. The candidates are the union of their screens,
+   * found in the same statement (one table per screen cost 0.1 s more at 1 M subscribers).
+   */
   private async readTriplets(dims: { module: string; parameters: Record<string, unknown> }[]): Promise<void> {
     let first: string | null = null;
     let last: string | null = null;
+    const screens = new Map<string, SqlQuery>();
     for (const d of dims) {
       const dim = DIMENSIONS[d.module];
-      const key = MatchBuilder.key(d.module, d.parameters);
-      if (this.scopes.has(key)) continue;
-      const scope = await this.scope(d.module, d.parameters);
-      if (!scope) continue;
-      this.scopes.set(key, scope);
-      const w = dim.tripletWindow!(dim.params.parse(d.parameters), this.ctx);
+      const params = dim.params.parse(d.parameters);
+      const screen = dim.screen?.(params, this.ctx);
+      if (!screen) continue;
+      screens.set(JSON.stringify([screen.text, screen.values]), screen);
+      this.scopes.set(MatchBuilder.key(d.module, d.parameters), TRIPLETS);
+      const w = dim.tripletWindow!(params, this.ctx);
       if (first === null || monthOf(w.from) < first) first = monthOf(w.from);
       if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
     }
-    if (!this.scopes.size) return;
-    const union = [...new Set(this.scopes.values())].map((s) => `SELECT imei_norm FROM ${s}`).join(' UNION ');
+    if (!screens.size) return;
+    // Each screen's parameters numbered after the months' ($1, $2) and the screens' before it.
+    const values: unknown[] = [first, last];
+    const union = [...screens.values()].map((q, i) => {
+      const offset = values.length;
+      values.push(...q.values);
+      return `SELECT imei_norm FROM (${q.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)}) s${i}`;
+    });
     // By index, one lookup per candidate (an array, not a join: nested loops are off).
     await this.tx.query(
       `CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS
-       SELECT t.* FROM v_triplet t WHERE t.month >= $1::date AND t.month <= $2::date AND t.imei_norm = ANY (ARRAY(${union}))`,
-      [first, last],
+       SELECT t.* FROM v_triplet t WHERE t.month >= $1::date AND t.month <= $2::date AND t.imei_norm = ANY (ARRAY(${union.join(' UNION ')}))`,
+      values,
     );
   }
 
