@@ -109,8 +109,8 @@ export class MatchBuilder {
   private readonly inverted = new Map<string, string>();
   /** Candidate tables by screen (query and values). */
   private readonly screened = new Map<string, string>();
-  /** The dimensions reading their candidates' triplets from the run's table of them (`readTriplets`), by key: that table. */
-  private readonly scopes = new Map<string, string>();
+  /** The dimensions (by key) whose candidates' triplets are in the run's table of them (`readTriplets`). */
+  private readonly onTriplets = new Set<string>();
   /** The results the other session computes for the run, by dimension key (`prepare`). */
   private readonly fromPeer = new Map<string, Promise<Handover>>();
   /** Work either session may do, by dimension key, in the run's order (`prepare`). */
@@ -278,7 +278,7 @@ export class MatchBuilder {
       const screen = dim.screen?.(params, this.ctx);
       if (!screen) continue;
       screens.set(JSON.stringify([screen.text, screen.values]), screen);
-      this.scopes.set(MatchBuilder.key(d.module, d.parameters), TRIPLETS);
+      this.onTriplets.add(MatchBuilder.key(d.module, d.parameters));
       const w = dim.tripletWindow!(params, this.ctx);
       if (first === null || monthOf(w.from) < first) first = monthOf(w.from);
       if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
@@ -337,11 +337,11 @@ export class MatchBuilder {
     const dim = DIMENSIONS[module];
     const key = MatchBuilder.key(module, parameters);
     const table = `cls_dim_${++this.n}`;
-    const prepared = this.scopes.get(key);
+    const onTriplets = this.onTriplets.has(key);
     // The few IMEIs that can match, from the observation summaries; the dimension then reads
-    // their observations only.
-    const scope = prepared ?? (await this.scope(module, parameters));
-    const ctx = scope ? { ...this.ctx, scope, triplets: prepared ? TRIPLETS : undefined } : this.ctx;
+    // their observations only (those read for it already, or from its scope's table).
+    const scope = onTriplets ? TRIPLETS : await this.scope(module, parameters);
+    const ctx = scope ? { ...this.ctx, scope, triplets: onTriplets ? TRIPLETS : undefined } : this.ctx;
     const q = dim.sql(dim.params.parse(parameters), ctx);
     await this.tx.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT imei_norm, evidence FROM (${q.text}) d`, q.values);
     // Joined by hash (the run turns nested loops off): no index, and no statistics (the planner
