@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
-import { advisoryLock, changedSinceSnapshot, oneSnapshot, type Db } from '../store/db.ts';
+import { runAlone, type Db } from '../store/db.ts';
 import type { ConditionConfig } from './config.ts';
 import { daysBefore } from './dimension.ts';
 import { readWatermark } from './incremental.ts';
@@ -110,11 +110,9 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
     conditions: [], impact: null, duration_ms: 0,
   };
   try {
-    await db.transaction(async (tx) => {
-      // One snapshot for the whole run, shared with the other session: an import committing
-      // meanwhile is left whole to the next run.
-      await oneSnapshot(tx);
-      if (!(await advisoryLock(tx, 'ceir:classify', false))) throw new CeirError('CEIR_ERR_BUSY', 'another classification run is in progress');
+    // One snapshot for the whole run, shared with the other session: an import committing
+    // meanwhile is left whole to the next run.
+    await runAlone(db, 'ceir:classify', 'classification run', async (tx) => {
       // Hash and merge joins, and room for sorts (see runSettings).
       await runSettings(tx);
       // What the caches carried between runs have seen is measured before any data is read.
@@ -192,8 +190,6 @@ export async function classify(db: Db, opts: ClassifyOptions): Promise<ClassifyR
       }
     });
   } catch (e) {
-    // Another run committed between this run's snapshot and its lock: this one saw none of it.
-    if (changedSinceSnapshot(e)) throw new CeirError('CEIR_ERR_BUSY', 'another classification run finished as this one started: nothing changed, run it again');
     if (!(e instanceof Rollback)) throw e;
   }
   report.duration_ms = Date.now() - started.getTime();

@@ -141,7 +141,7 @@ export class MatchBuilder {
 
   /**
    * The candidates of a dimension's screen, in a table; null when it cannot narrow. Dimensions
-   * screened alike (the duplicate rules over one window) share one table.
+   * screened alike (one module with parameters its screen ignores, say) share one table.
    */
   private async scope(module: string, parameters: Record<string, unknown>): Promise<string | null> {
     const dim = DIMENSIONS[module];

@@ -10,7 +10,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CountryProfile } from '../config/profile.ts';
 import { CeirError } from '../errors.ts';
-import { advisoryLock, changedSinceSnapshot, oneSnapshot, type Db } from '../store/db.ts';
+import { runAlone, type Db } from '../store/db.ts';
 import { BASE_DELTA_TABLE, buildBaseDelta } from './base.ts';
 import { buildContent } from './build.ts';
 import { applyChainDelta, storeChainDelta, zeroChanges, type ListName } from './delta.ts';
@@ -112,11 +112,9 @@ export async function generateLists(db: Db, opts: GenerateListsOptions): Promise
   // Set inside the transaction: the hidden folder being written.
   const partial: { dir: string | null } = { dir: null };
   try {
-    const report = await db.transaction(async (tx): Promise<ListsReport> => {
-      // The states of the run the version names, and the observations as they were then read,
-      // whatever a classification or an import commits meanwhile.
-      await oneSnapshot(tx);
-      if (!(await advisoryLock(tx, 'ceir:lists', false))) throw new CeirError('CEIR_ERR_BUSY', 'another list run is in progress');
+    // The states of the run the version names, and the observations as they were then read,
+    // whatever a classification or an import commits meanwhile.
+    const report = await runAlone(db, 'ceir:lists', 'list run', async (tx): Promise<ListsReport> => {
       // Sorts and hashes over whole lists: spilling to disk at the 4 MB default tripled the time of
       // the reasons aggregation over 1 M states (2.9 s → 0.6 s with this). PostgreSQL server only:
       // PGlite's memory is the WebAssembly heap.
@@ -164,8 +162,6 @@ export async function generateLists(db: Db, opts: GenerateListsOptions): Promise
     return report;
   } catch (e) {
     if (partial.dir) await rm(partial.dir, { recursive: true, force: true });
-    // Another list run committed between this one's snapshot and its lock.
-    if (changedSinceSnapshot(e)) throw new CeirError('CEIR_ERR_BUSY', 'another list run finished as this one started: nothing changed, run it again');
     throw e;
   }
 }

@@ -2,6 +2,7 @@
  * The database seen by every module: one PostgreSQL dialect on two engines (PGlite embedded,
  * or a PostgreSQL server). Modules own their tables and SQL; this interface is all they get.
  */
+import { CeirError } from '../errors.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -55,21 +56,6 @@ export function ident(name: string): string {
 }
 
 /**
- * Begin `tx` as a run that reads one snapshot of the data throughout (REPEATABLE READ), taken by
- * its first statement: call it before any other. What other transactions commit meanwhile is left
- * whole to the next run. (Shared with a session `alongside` this one.)
- */
-export async function oneSnapshot(tx: Db): Promise<void> {
-  await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-}
-
-/**
- * Whether `e` is a write refused under `oneSnapshot` (SQLSTATE 40001): another transaction,
- * committed after this one's snapshot was taken, changed the same rows.
- */
-export const changedSinceSnapshot = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === '40001';
-
-/**
  * Take a transaction-scoped advisory lock named `name`, scoped to the current schema: several
  * installations (or test runs) sharing one server in different schemas never block each other.
  * With `wait` false, returns whether the lock was free instead of waiting for it.
@@ -82,4 +68,25 @@ export async function advisoryLock(tx: Db, name: string, wait = true): Promise<b
   }
   const { rows } = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${key}) AS ok`, [name]);
   return rows[0].ok;
+}
+
+/**
+ * Run `fn` as the only job named `name` (its advisory lock, refused rather than waited for), in a
+ * transaction that reads one snapshot of the data throughout (REPEATABLE READ, taken by its first
+ * statement, and shared with a session `alongside` it): what other transactions commit meanwhile
+ * is left whole to the next job. Refused with `CEIR_ERR_BUSY` (`what` names the job) while another
+ * holds the lock, and when one that held it committed, between this one's snapshot and its lock,
+ * rows this one then writes (SQLSTATE 40001): nothing is written over unseen.
+ */
+export async function runAlone<T>(db: Db, name: string, what: string, fn: (tx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      if (!(await advisoryLock(tx, name, false))) throw new CeirError('CEIR_ERR_BUSY', `another ${what} is in progress`);
+      return fn(tx);
+    });
+  } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === '40001') throw new CeirError('CEIR_ERR_BUSY', `another ${what} finished as this one started: nothing changed, run it again`);
+    throw e;
+  }
 }
