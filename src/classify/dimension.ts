@@ -25,6 +25,31 @@ export interface DimensionContext {
   triplets?: string;
 }
 
+/** One `v_triplet` row, as the triplet rules read it in memory (`Dimension.onRows`). */
+export interface TripletRow {
+  imsi: string | null;
+  msisdn: string | null;
+  /** The IMSI is valid (14 or 15 digits, `isImsi`); the MSISDN is valid (1 to 15 digits, `isMsisdn`). */
+  imsiValid: boolean;
+  msisdnValid: boolean;
+  operatorId: number;
+  /** First day of the row's month, `YYYY-MM-DD`. */
+  month: string;
+  /** Days of the month seen (bit d-1 = day d). */
+  bits: number;
+}
+
+/** What a rule in memory needs besides the rows: the operators, in the order SQL sorts their codes. */
+export interface RowContext {
+  operators: { id: number; code: string }[];
+}
+
+/**
+ * A rule over one IMEI's rows: its evidence when the IMEI matches (as SQL's `jsonb_build_object`
+ * would give it; a `Decimal` where SQL gives a numeric with a fixed scale), else null.
+ */
+export type RowRule = (rows: TripletRow[], rc: RowContext) => Record<string, unknown> | null;
+
 /** A query with its own parameters ($1, $2, ... numbered from 1). */
 export interface SqlQuery {
   text: string;
@@ -53,6 +78,14 @@ export interface Dimension<P = Record<string, unknown>> {
    * runs then read the candidates' triplets once for all of them (`DimensionContext.triplets`).
    */
   tripletWindow?(params: P, ctx: DimensionContext): { from: string; to: string };
+  /**
+   * Optional, with `tripletWindow`: the same rule over one IMEI's `v_triplet` rows in memory (all
+   * of its rows in the months of the window; the rule masks them with the window itself). Screened
+   * runs read their candidates' rows once and evaluate such dimensions as the rows arrive, instead
+   * of one query each; `sql` stays the definition, which exhaustive runs use, and the equivalence
+   * test requires both to give the same matches and evidence.
+   */
+  onRows?(params: P, ctx: DimensionContext): RowRule;
   /**
    * Optional: results kept per IMEI and month between runs, for a dimension whose every day is
    * decided by that day's data alone (and by the reference lists `references`). Runs compute the

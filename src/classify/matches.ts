@@ -5,7 +5,8 @@
  *
  * Screened runs (the default) first ask each dimension that can narrow itself for its candidate
  * IMEIs (`screen`, from the observation summaries) and evaluate it on those only; the triplets of
- * the candidates of every dimension that reads `v_triplet` are read once, into one table. On a
+ * the candidates of every dimension that reads `v_triplet` are read once, and those dimensions
+ * with a rule in memory (`onRows`) are evaluated on them as they arrive (`triplet-rows.ts`). On a
  * store with several sessions, those dimensions are computed in a second one, on the run's
  * snapshot, while the run computes the others; that session then shares the run's remaining
  * work (`prepare`).
@@ -17,6 +18,7 @@ import { daysBefore, type DimensionContext, type SqlQuery } from './dimension.ts
 import { monthOf, windowMask, windowMonths, type Window } from './dimensions/common.ts';
 import { DIMENSIONS } from './dimensions/index.ts';
 import { cacheKey, saveCache, validCache, type Watermark } from './incremental.ts';
+import { evaluateOnRows, ROW_COLUMNS, type RowOutput } from './triplet-rows.ts';
 
 /**
  * The planner settings of a run's sessions. Dimension queries chain CTEs whose row counts the
@@ -39,8 +41,9 @@ export async function analyse(tx: Db, table: 'cls_state' | 'cls_dim_kept'): Prom
   await tx.exec(`SET LOCAL default_statistics_target = 10; ANALYZE ${table}; SET LOCAL default_statistics_target TO DEFAULT`);
 }
 
-/** The run's table of the candidates' `v_triplet` rows. */
+/** The run's table of the candidates' `v_triplet` rows, and of those candidates (`readTriplets`). */
 const TRIPLETS = 'cls_triplets';
+const CANDIDATES = 'cls_candidates';
 
 /** A table's rows in COPY format, with its column definitions: how one session hands a result to another. */
 interface Handover {
@@ -158,7 +161,7 @@ export class MatchBuilder {
 
   /**
    * Before the conditions. The screened dimensions that read triplets (the duplicate, SIM-box and
-   * roamer rules) are computed on their candidates' triplets, read once. Where the store has
+   * roamer rules) are computed on their candidates' triplets, read once (`readTriplets`). Where the store has
    * another session (`alongside`: the PostgreSQL server), that session computes them, at the same
    * time as the run computes the rest (`precompute`); then, while the run has work left, it takes
    * work from the back of the run's list: dimensions computed from scratch, and the days a
@@ -180,7 +183,13 @@ export class MatchBuilder {
     }
     const alongside = this.tx.alongside;
     if (!alongside) {
-      if (group.size) await this.readTriplets([...group.values()]);
+      if (group.size) {
+        for (const [key, h] of await this.readTriplets([...group.values()], positive)) {
+          const table = `cls_dim_${++this.n}`;
+          await takeOver(this.tx, table, h);
+          this.cache.set(key, table);
+        }
+      }
       return;
     }
     const batches = new Map<string, SharedWork>();
@@ -204,8 +213,10 @@ export class MatchBuilder {
     this.peer = alongside(async (peer) => {
       await runSettings(peer);
       const there = new MatchBuilder(peer, this.ctx);
-      if (group.size) await there.readTriplets([...group.values()]);
+      const inMemory = group.size ? await there.readTriplets([...group.values()], positive) : new Map<string, Handover>();
+      for (const [key, h] of inMemory) pending.get(key)!.resolve(h);
       for (const [key, d] of group) {
+        if (inMemory.has(key)) continue;
         const table = await there.dimensionTable(d.module, d.parameters);
         pending.get(key)!.resolve(await handOver(peer, table, positive.has(key) ? undefined : `SELECT imei_norm, NULL::jsonb AS evidence FROM ${table}`));
       }
@@ -264,39 +275,54 @@ export class MatchBuilder {
   }
 
   /**
-   * The candidates of the dimensions `dims` (which read triplets), and their triplets over the
-   * months of all their windows, in one table. The candidates are the union of their screens,
-   * found in the same statement (one table per screen cost 0.1 s more at 1 M subscribers).
+   * The candidates of the dimensions `dims` (which read triplets) are the union of their screens.
+   * Their triplets over the months of all the windows are read once: the dimensions with a rule in
+   * memory (`onRows`) are evaluated on them as read (returned by key: `evidence` says whose
+   * evidence is wanted, the others' IMEIs only), and a table of them is made for the others, if
+   * any (the dimensions then computed on it are in `onTriplets`).
    */
-  private async readTriplets(dims: { module: string; parameters: Record<string, unknown> }[]): Promise<void> {
+  private async readTriplets(dims: { module: string; parameters: Record<string, unknown> }[], evidence: Set<string>): Promise<Map<string, Handover>> {
     let first: string | null = null;
     let last: string | null = null;
     const screens = new Map<string, SqlQuery>();
+    const rules = new Map<string, RowOutput>();
     for (const d of dims) {
       const dim = DIMENSIONS[d.module];
       const params = dim.params.parse(d.parameters);
       const screen = dim.screen?.(params, this.ctx);
       if (!screen) continue;
       screens.set(JSON.stringify([screen.text, screen.values]), screen);
-      this.onTriplets.add(MatchBuilder.key(d.module, d.parameters));
+      const key = MatchBuilder.key(d.module, d.parameters);
+      if (dim.onRows) rules.set(key, { rule: dim.onRows(params, this.ctx), evidence: evidence.has(key) });
+      else this.onTriplets.add(key);
       const w = dim.tripletWindow!(params, this.ctx);
       if (first === null || monthOf(w.from) < first) first = monthOf(w.from);
       if (last === null || monthOf(w.to) > last) last = monthOf(w.to);
     }
-    if (!screens.size) return;
-    // Each screen's parameters numbered after the months' ($1, $2) and the screens' before it.
-    const values: unknown[] = [first, last];
+    if (!screens.size) return new Map();
+    // Each screen's parameters numbered after those of the screens before it.
+    const values: unknown[] = [];
     const union = [...screens.values()].map((q, i) => {
       const offset = values.length;
       values.push(...q.values);
       return `SELECT imei_norm FROM (${q.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)}) s${i}`;
-    });
-    // By index, one lookup per candidate (an array, not a join: nested loops are off).
-    await this.tx.query(
-      `CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS
-       SELECT t.* FROM v_triplet t WHERE t.month >= $1::date AND t.month <= $2::date AND t.imei_norm = ANY (ARRAY(${union.join(' UNION ')}))`,
-      values,
-    );
+    }).join(' UNION ');
+    // Days of this run's windows (not input): inlined, as COPY takes no parameters. The rows by
+    // index, one lookup per candidate (an array, not a join: nested loops are off).
+    const triplets = (candidates: string) =>
+      `FROM v_triplet t WHERE t.month >= '${first}'::date AND t.month <= '${last}'::date AND t.imei_norm = ANY (ARRAY(${candidates}))`;
+    if (!rules.size) {
+      await this.tx.query(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* ${triplets(union)}`, values);
+      return new Map();
+    }
+    await this.tx.query(`CREATE TEMP TABLE ${CANDIDATES} ON COMMIT DROP AS ${union}`, values);
+    let source = `SELECT ${ROW_COLUMNS} ${triplets(`SELECT imei_norm FROM ${CANDIDATES}`)}`;
+    if (this.onTriplets.size) {
+      await this.tx.exec(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* ${triplets(`SELECT imei_norm FROM ${CANDIDATES}`)}`);
+      source = `SELECT ${ROW_COLUMNS} FROM ${TRIPLETS}`;
+    }
+    const results = await evaluateOnRows(this.tx, source, rules);
+    return new Map([...results].map(([key, data]) => [key, { columns: 'imei_norm text, evidence jsonb', data }]));
   }
 
   /** The temp table holding one dimension's result (computed on first use). */

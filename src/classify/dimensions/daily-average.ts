@@ -6,8 +6,9 @@
  * Matches when days seen >= min_seen_days and identifier-days / days seen >= threshold (exactly:
  * identifier-days >= threshold × days, in decimal arithmetic).
  */
-import type { SqlQuery } from '../dimension.ts';
+import type { RowRule, SqlQuery, TripletRow } from '../dimension.ts';
 import { MAX_LISTED, WINDOW_JSON, windowMonths, windowValues, type Window } from './common.ts';
+import { atLeastTimes, daysIn, monthMasks, popcount, round2, windowJson } from './rows.ts';
 
 export interface DailyAverageQuery {
   window: Window;
@@ -56,5 +57,44 @@ FROM (
 GROUP BY imei_norm
 HAVING ${daysSeen} >= $7 AND sum(sub_days) >= $8::numeric * (${daysSeen})`,
     values: [...windowValues(q.window), q.minSeenDays, q.threshold, ...months],
+  };
+}
+
+/** The same rule in memory (`Dimension.onRows`), the identifier of a row given by `sub` (null: not counted). */
+export function dailyAverageRows(q: Omit<DailyAverageQuery, 'source' | 'valid'> & { sub: (row: TripletRow) => string | null }): RowRule {
+  const masks = monthMasks(q.window);
+  return (rows) => {
+    // The average is at most the distinct identifiers, each needing a row.
+    if (!atLeastTimes(rows.length, q.threshold, 1)) return null;
+    // Per identifier, its day bits per month; per month, the days of any identifier.
+    const perSub = new Map<string, Map<string, number>>();
+    const seen = new Map<string, number>();
+    for (const row of rows) {
+      const sub = q.sub(row);
+      const bits = daysIn(row, masks);
+      if (sub === null || bits === 0) continue;
+      let months = perSub.get(sub);
+      if (!months) perSub.set(sub, (months = new Map()));
+      months.set(row.month, (months.get(row.month) ?? 0) | bits);
+      seen.set(row.month, (seen.get(row.month) ?? 0) | bits);
+    }
+    let daysSeen = 0;
+    for (const bits of seen.values()) daysSeen += popcount(bits);
+    if (!perSub.size || daysSeen < q.minSeenDays) return null;
+    const subs: { sub: string; days: number }[] = [];
+    let subDays = 0;
+    for (const [sub, months] of perSub) {
+      let days = 0;
+      for (const bits of months.values()) days += popcount(bits);
+      subs.push({ sub, days });
+      subDays += days;
+    }
+    if (!atLeastTimes(subDays, q.threshold, daysSeen)) return null;
+    subs.sort((a, b) => b.days - a.days || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
+    return {
+      days_seen: daysSeen, [`${q.what}_days`]: subDays, average: round2(subDays, daysSeen), threshold: q.threshold, min_seen_days: q.minSeenDays,
+      [`distinct_${q.what}s`]: perSub.size, window: windowJson(q.window),
+      [`${q.what}s`]: subs.slice(0, MAX_LISTED).map((u) => ({ [q.what]: u.sub, days: u.days })),
+    };
   };
 }

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { changedIdentifiers, defineDimension, inScope, inWindow, isImsi, isMsisdn, periodWindow, tripletsOf, windowBits, withPeriod } from './common.ts';
-import { dailyAverageSql } from './daily-average.ts';
+import { dailyAverageRows, dailyAverageSql } from './daily-average.ts';
+import { validSub } from './rows.ts';
 
 export const duplicateDailyAvg = defineDimension({
   name: 'duplicate_daily_avg',
@@ -32,4 +33,10 @@ export const duplicateDailyAvg = defineDimension({
   // With one identifier a day the average is 1 at most: above 1 needs another one in the window.
   screen: (p, ctx) => (p.threshold <= 1 ? null : changedIdentifiers(p.use_msisdn ? 'msisdn' : 'imsi', periodWindow(ctx, p))),
   tripletWindow: (p, ctx) => periodWindow(ctx, p),
+  onRows(p, ctx) {
+    const col = p.use_msisdn ? 'msisdn' : 'imsi';
+    return dailyAverageRows({
+      window: periodWindow(ctx, p), threshold: p.threshold, minSeenDays: p.min_seen_days, what: col, sub: (row) => validSub(row, col),
+    });
+  },
 });

@@ -3,6 +3,7 @@
  * `use_msisdn`) seen with the IMEI in the window, on any operator.
  */
 import { z } from 'zod';
+import { daysIn, monthMasks, operatorCodesOf, validSub, windowJson } from './rows.ts';
 import {
   changedIdentifiers, defineDimension, inScope, inWindow, isImsi, isMsisdn, MAX_LISTED, operatorCodes, periodWindow, tripletsOf, WINDOW_JSON, windowValues, withPeriod,
 } from './common.ts';
@@ -36,4 +37,24 @@ GROUP BY imei_norm HAVING count(*) >= $7`,
   // Two or more identifiers in the window need another one seen since its first day.
   screen: (p, ctx) => (p.threshold <= 1 ? null : changedIdentifiers(p.use_msisdn ? 'msisdn' : 'imsi', periodWindow(ctx, p))),
   tripletWindow: (p, ctx) => periodWindow(ctx, p),
+  onRows(p, ctx) {
+    const w = periodWindow(ctx, p);
+    const masks = monthMasks(w);
+    const col = p.use_msisdn ? 'msisdn' : 'imsi';
+    return (rows, rc) => {
+      if (rows.length < p.threshold) return null; // a distinct identifier needs a row
+      const operators = new Map<string, number>(); // per valid identifier
+      for (const row of rows) {
+        const sub = validSub(row, col);
+        if (sub !== null && daysIn(row, masks)) operators.set(sub, (operators.get(sub) ?? 0) | (1 << row.operatorId));
+      }
+      if (operators.size < p.threshold) return null;
+      let all = 0;
+      for (const o of operators.values()) all |= o;
+      return {
+        [`distinct_${col}s`]: operators.size, threshold: p.threshold, window: windowJson(w),
+        [`${col}s`]: [...operators.keys()].sort().slice(0, MAX_LISTED), operators: operatorCodesOf(all, rc),
+      };
+    };
+  },
 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { lookbackWindow } from '../dimension.ts';
+import { daysIn, monthMasks, operatorCodesOf, popcount, round2, windowJson } from './rows.ts';
 import { changedIdentifiers, defineDimension, inScope, inWindow, isMsisdn, MAX_LISTED, operatorCodes, tripletsOf, WINDOW_JSON, windowBits, windowValues } from './common.ts';
 
 const days = z.number().int().min(1).max(3660);
@@ -71,4 +72,48 @@ FROM (
   // A progression needs three MSISDNs in the window: another one seen since its first day.
   screen: (p, ctx) => changedIdentifiers('msisdn', lookbackWindow(ctx, p.period_days)),
   tripletWindow: (p, ctx) => lookbackWindow(ctx, p.period_days),
+  onRows(p, ctx) {
+    const w = lookbackWindow(ctx, p.period_days);
+    const masks = monthMasks(w);
+    return (rows, rc) => {
+      // Three MSISDNs (a progression), and at least num_msisdns of them a day on average, each a row.
+      if (rows.length < Math.max(3, p.num_msisdns)) return null;
+      // Operators of every row in the window; days and MSISDN-days of the valid MSISDNs, per month.
+      let operators = 0;
+      const seen = new Map<string, number>();
+      const perMsisdnMonth = new Map<string, number>();
+      for (const row of rows) {
+        const bits = daysIn(row, masks);
+        if (bits === 0) continue;
+        operators |= 1 << row.operatorId;
+        if (!row.msisdnValid) continue;
+        seen.set(row.month, (seen.get(row.month) ?? 0) | bits);
+        const k = `${row.month}|${row.msisdn}`;
+        perMsisdnMonth.set(k, (perMsisdnMonth.get(k) ?? 0) | bits);
+      }
+      let daysSeen = 0;
+      for (const bits of seen.values()) daysSeen += popcount(bits);
+      let msisdnDays = 0;
+      for (const bits of perMsisdnMonth.values()) msisdnDays += popcount(bits);
+      if (popcount(operators) !== 1 || daysSeen === 0 || msisdnDays < p.num_msisdns * daysSeen) return null;
+      // The distinct MSISDNs as numbers, each written as its least text, in order.
+      const byNumber = new Map<number, string>();
+      for (const k of perMsisdnMonth.keys()) {
+        const msisdn = k.slice(k.indexOf('|') + 1);
+        const n = Number(msisdn);
+        const known = byNumber.get(n);
+        if (known === undefined || msisdn < known) byNumber.set(n, msisdn);
+      }
+      const numbers = [...byNumber.keys()].sort((a, b) => a - b);
+      if (numbers.length < 3) return null;
+      const step = numbers[1] - numbers[0];
+      for (let i = 2; i < numbers.length; i++) if (numbers[i] - numbers[i - 1] !== step) return null;
+      const codes = operatorCodesOf(operators, rc);
+      return {
+        operator: codes ? codes[0] : null, days_seen: daysSeen, msisdn_days: msisdnDays, average_msisdns_per_day: round2(msisdnDays, daysSeen),
+        num_msisdns: p.num_msisdns, distinct_msisdns: numbers.length, step, window: windowJson(w),
+        msisdns: numbers.slice(0, MAX_LISTED).map((n) => byNumber.get(n)!),
+      };
+    };
+  },
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { CountryProfile } from '../../config/profile.ts';
 import { lookbackWindow, type Dimension } from '../dimension.ts';
+import { daysIn, monthMasks, operatorCodesOf, windowJson } from './rows.ts';
 import { changedIdentifiers, defineDimension, inScope, inWindow, isImsi, MAX_LISTED, operatorCodes, tripletsOf, WINDOW_JSON, windowValues } from './common.ts';
 
 const params = z.object({ lookback_days: z.number().int().min(1).max(3660).default(30) }).strict();
@@ -14,6 +15,9 @@ type Params = z.infer<typeof params>;
 /** `LIKE` patterns of the participating operators' MCC+MNC prefixes (digits only: nothing to escape). */
 export const operatorPrefixes = (profile: CountryProfile): string[] => profile.operators.flatMap((o) => o.mcc_mnc.map((p) => `${p}%`));
 
+/** An IMSI of a participating operator (under one of their MCC+MNCs), in memory. */
+export const ofOperator = (profile: CountryProfile, imsi: string): boolean => profile.operators.some((o) => o.mcc_mnc.some((p) => imsi.startsWith(p)));
+
 interface ImsiFilter {
   /**
    * Condition on `t.imsi` decided by its first 6 digits (the country's MCCs, operators' MCC+MNC),
@@ -21,6 +25,8 @@ interface ImsiFilter {
    */
   condition: (first: number) => string;
   values: unknown[];
+  /** The same condition on a valid IMSI, in memory (`Dimension.onRows`). */
+  test: (imsi: string) => boolean;
 }
 
 /**
@@ -74,5 +80,22 @@ CROSS JOIN LATERAL (
       };
     },
     tripletWindow: (p, ctx) => lookbackWindow(ctx, p.lookback_days),
+    onRows(p, ctx) {
+      const w = lookbackWindow(ctx, p.lookback_days);
+      const masks = monthMasks(w);
+      const f = filter(ctx.profile);
+      return (rows, rc) => {
+        const operators = new Map<string, number>(); // per IMSI of that kind
+        for (const row of rows) {
+          if (row.imsiValid && f.test(row.imsi!) && daysIn(row, masks)) operators.set(row.imsi!, (operators.get(row.imsi!) ?? 0) | (1 << row.operatorId));
+        }
+        if (!operators.size) return null;
+        let all = 0;
+        for (const o of operators.values()) all |= o;
+        return {
+          distinct_imsis: operators.size, imsis: [...operators.keys()].sort().slice(0, MAX_LISTED), operators: operatorCodesOf(all, rc), window: windowJson(w),
+        };
+      };
+    },
   });
 }

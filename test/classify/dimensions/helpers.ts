@@ -7,7 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CountryProfile } from '../../../src/config/profile.ts';
+import type { Dimension, DimensionContext } from '../../../src/classify/dimension.ts';
+import { monthOf } from '../../../src/classify/dimensions/common.ts';
 import { DIMENSIONS } from '../../../src/classify/dimensions/index.ts';
+import { evaluateOnRows, ROW_COLUMNS } from '../../../src/classify/triplet-rows.ts';
 import { importObservations } from '../../../src/observations/importer.ts';
 import { importList } from '../../../src/reference/importer.ts';
 import type { ListKind } from '../../../src/reference/lists.ts';
@@ -127,14 +130,36 @@ export type Evidence = Record<string, unknown>;
 export async function run(db: Db, module: string, params: Record<string, unknown>, date: string, prof: CountryProfile = profile()): Promise<Map<string, Evidence>> {
   const dim = DIMENSIONS[module];
   assert.ok(dim, `dimension ${module} is registered`);
-  const q = dim.sql(dim.params.parse(params), { analysisDate: date, profile: prof });
+  const ctx = { analysisDate: date, profile: prof };
+  const parsed = dim.params.parse(params);
+  const q = dim.sql(parsed, ctx);
   const { rows } = await db.query<{ imei_norm: string; evidence: Evidence | null }>(q.text, q.values);
   const out = new Map<string, Evidence>();
   for (const r of rows) {
     assert.ok(!out.has(r.imei_norm), `${module}: one row per IMEI (${r.imei_norm} twice)`);
     out.set(r.imei_norm, r.evidence ?? {});
   }
+  if (dim.onRows) {
+    // Its rule in memory, over every IMEI's rows, gives exactly the same (as jsonb text: numbers of the same scale).
+    const texts = await db.query<{ imei_norm: string; evidence: string }>(`SELECT imei_norm, evidence::text AS evidence FROM (${q.text}) d`, q.values);
+    const expected = new Map(texts.rows.map((r) => [r.imei_norm, r.evidence]));
+    assert.deepEqual(await inMemory(db, dim, parsed, ctx), expected, `${module}: the rule in memory gives what its query gives`);
+  }
   return out;
+}
+
+/** What a dimension's rule in memory (`onRows`) finds over every IMEI's triplets, evidence as jsonb text. */
+async function inMemory<P>(db: Db, dim: Dimension<P>, params: P, ctx: DimensionContext): Promise<Map<string, string>> {
+  const w = dim.tripletWindow!(params, ctx);
+  return db.transaction(async (tx) => {
+    const rule = { rule: dim.onRows!(params, ctx), evidence: true };
+    const select = `SELECT ${ROW_COLUMNS} FROM v_triplet WHERE month >= '${monthOf(w.from)}' AND month <= '${monthOf(w.to)}'`;
+    const data = (await evaluateOnRows(tx, select, new Map([['dimension', rule]]))).get('dimension')!;
+    await tx.exec('CREATE TEMP TABLE in_memory (imei_norm text, evidence jsonb) ON COMMIT DROP');
+    await tx.copyFrom('COPY in_memory FROM STDIN', data);
+    const { rows } = await tx.query<{ imei_norm: string; evidence: string }>('SELECT imei_norm, evidence::text AS evidence FROM in_memory');
+    return new Map(rows.map((r) => [r.imei_norm, r.evidence]));
+  });
 }
 
 /** The matching IMEIs, sorted. */

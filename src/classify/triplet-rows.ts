@@ -1,0 +1,79 @@
+/**
+ * The triplet rules in memory (`Dimension.onRows`): the candidates' `v_triplet` rows are read once,
+ * by COPY, grouped per IMEI, and every rule is evaluated on each IMEI's rows. Each rule's result
+ * comes back as COPY text of `(imei_norm, evidence)`, ready to load into a temporary table of
+ * either session of the run.
+ *
+ * At 1 M subscribers, the 175 000 rows of 33 000 candidates: one query per rule took 1.4 s for the
+ * five rules of the demo conditions.
+ */
+import type { Db } from '../store/db.ts';
+import type { RowContext, RowRule, TripletRow } from './dimension.ts';
+import { evidenceText, isImsiValue, isMsisdnValue } from './dimensions/rows.ts';
+
+/** The columns the rules read, in the order `evaluateOnRows` parses them. */
+export const ROW_COLUMNS = 'imei_norm, imsi, msisdn, operator_id, month, date_bitmask';
+
+export interface RowOutput {
+  rule: RowRule;
+  /** False when only the matching IMEIs are wanted (a dimension used inverted only): evidence NULL. */
+  evidence: boolean;
+}
+
+// The escapes of COPY's text format (those COPY TO writes, and backslash itself).
+const UNESCAPED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * Work in memory gives way to the run's other session every so many rows (or IMEIs, about as
+ * many rows), so that the statements it sends meanwhile are not held back.
+ */
+const PAUSE_EVERY = 16_384;
+const pause = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function fromCopy(s: string): string | null {
+  if (s === '\\N') return null;
+  return s.includes('\\') ? s.replace(/\\(.)/g, (_, c: string) => UNESCAPED[c] ?? c) : s;
+}
+const toCopy = (s: string): string => s.replace(/[\\\t\n\r]/g, (c) => ESCAPED[c]);
+
+/**
+ * The rules `outputs` (by key) evaluated on the rows of `select` (its columns `ROW_COLUMNS`; no
+ * parameters, which COPY does not take): per key, the matching IMEIs with their evidence, in COPY
+ * text.
+ */
+export async function evaluateOnRows(tx: Db, select: string, outputs: Map<string, RowOutput>): Promise<Map<string, Uint8Array[]>> {
+  const { rows: operators } = await tx.query<{ id: number; code: string }>('SELECT id, code FROM v_operator ORDER BY code');
+  const rc: RowContext = { operators };
+  const byImei = new Map<string, TripletRow[]>();
+  const text = Buffer.concat(await tx.copyTo(`COPY (${select}) TO STDOUT`)).toString('utf8');
+  const tabs = [0, 0, 0, 0, 0];
+  for (let at = 0, n = 0; at < text.length; n++) {
+    if (n % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
+    // Fields by position (split() allocating an array per row took a third more).
+    tabs[0] = text.indexOf('\t', at);
+    for (let i = 1; i < 5; i++) tabs[i] = text.indexOf('\t', tabs[i - 1] + 1);
+    const end = text.indexOf('\n', tabs[4] + 1); // every row ends with one
+    const imei = fromCopy(text.slice(at, tabs[0]))!;
+    const imsi = fromCopy(text.slice(tabs[0] + 1, tabs[1]));
+    const msisdn = fromCopy(text.slice(tabs[1] + 1, tabs[2]));
+    const row: TripletRow = {
+      imsi, msisdn, imsiValid: isImsiValue(imsi), msisdnValid: isMsisdnValue(msisdn),
+      operatorId: Number(text.slice(tabs[2] + 1, tabs[3])), month: text.slice(tabs[3] + 1, tabs[4]), bits: Number(text.slice(tabs[4] + 1, end)),
+    };
+    at = end + 1;
+    const rows = byImei.get(imei);
+    if (rows) rows.push(row);
+    else byImei.set(imei, [row]);
+  }
+  const lines = new Map([...outputs.keys()].map((k) => [k, [] as string[]]));
+  let n = 0;
+  for (const [imei, rows] of byImei) {
+    if (++n % (PAUSE_EVERY / 8) === 0) await pause();
+    for (const [k, o] of outputs) {
+      const evidence = o.rule(rows, rc);
+      if (evidence) lines.get(k)!.push(`${toCopy(imei)}\t${o.evidence ? toCopy(evidenceText(evidence)) : '\\N'}\n`);
+    }
+  }
+  return new Map([...lines].map(([k, l]) => [k, [Buffer.from(l.join(''))]]));
+}
