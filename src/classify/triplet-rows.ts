@@ -11,8 +11,8 @@ import type { Db } from '../store/db.ts';
 import type { RowContext, RowRule, TripletRow } from './dimension.ts';
 import { evidenceText, isImsiValue, isMsisdnValue } from './dimensions/rows.ts';
 
-/** The columns the rules read, in the order `evaluateOnRows` parses them. */
-export const ROW_COLUMNS = 'imei_norm, imsi, msisdn, operator_id, month, date_bitmask';
+/** The columns the rules read (of `v_triplet t`), in the order `evaluateOnRows` parses them. */
+export const ROW_COLUMNS = 't.imei_norm, t.imsi, t.msisdn, t.operator_id, t.month, t.date_bitmask';
 
 export interface RowOutput {
   rule: RowRule;
@@ -38,13 +38,31 @@ function fromCopy(s: string): string | null {
 const toCopy = (s: string): string => s.replace(/[\\\t\n\r]/g, (c) => ESCAPED[c]);
 
 /**
- * The rules `outputs` (by key) evaluated on the rows of `select` (its columns `ROW_COLUMNS`; no
- * parameters, which COPY does not take): per key, the matching IMEIs with their evidence, in COPY
- * text.
+ * The rules `outputs` (by key) evaluated on the rows of each of `parts` in turn: queries of the
+ * columns `ROW_COLUMNS`, each giving every row of its IMEIs (no parameters: COPY takes none). Per
+ * key, the matching IMEIs with their evidence, in COPY text. Only one part's rows are in memory
+ * at a time.
  */
-export async function evaluateOnRows(tx: Db, select: string, outputs: Map<string, RowOutput>): Promise<Map<string, Uint8Array[]>> {
+export async function evaluateOnRows(tx: Db, parts: string[], outputs: Map<string, RowOutput>): Promise<Map<string, Uint8Array[]>> {
   const { rows: operators } = await tx.query<{ id: number; code: string }>('SELECT id, code FROM v_operator ORDER BY code');
   const rc: RowContext = { operators };
+  const lines = new Map([...outputs.keys()].map((k) => [k, [] as string[]]));
+  for (const select of parts) {
+    const byImei = await readRows(tx, select);
+    let n = 0;
+    for (const [imei, rows] of byImei) {
+      if (++n % (PAUSE_EVERY / 8) === 0) await pause();
+      for (const [k, o] of outputs) {
+        const evidence = o.rule(rows, rc);
+        if (evidence) lines.get(k)!.push(`${toCopy(imei)}\t${o.evidence ? toCopy(evidenceText(evidence)) : '\\N'}\n`);
+      }
+    }
+  }
+  return new Map([...lines].map(([k, l]) => [k, [Buffer.from(l.join(''))]]));
+}
+
+/** The rows of `select`, by IMEI. */
+async function readRows(tx: Db, select: string): Promise<Map<string, TripletRow[]>> {
   const byImei = new Map<string, TripletRow[]>();
   const text = Buffer.concat(await tx.copyTo(`COPY (${select}) TO STDOUT`)).toString('utf8');
   const tabs = [0, 0, 0, 0, 0];
@@ -66,14 +84,5 @@ export async function evaluateOnRows(tx: Db, select: string, outputs: Map<string
     if (rows) rows.push(row);
     else byImei.set(imei, [row]);
   }
-  const lines = new Map([...outputs.keys()].map((k) => [k, [] as string[]]));
-  let n = 0;
-  for (const [imei, rows] of byImei) {
-    if (++n % (PAUSE_EVERY / 8) === 0) await pause();
-    for (const [k, o] of outputs) {
-      const evidence = o.rule(rows, rc);
-      if (evidence) lines.get(k)!.push(`${toCopy(imei)}\t${o.evidence ? toCopy(evidenceText(evidence)) : '\\N'}\n`);
-    }
-  }
-  return new Map([...lines].map(([k, l]) => [k, [Buffer.from(l.join(''))]]));
+  return byImei;
 }

@@ -224,7 +224,7 @@ test('screened runs, day after day, give exactly the states and counts of exhaus
   // fails the run and changes nothing.
   const before = await store.query('SELECT * FROM cls_state ORDER BY imei_norm COLLATE "C", cond, start_date');
   const runs = await store.query('SELECT count(*) AS n FROM cls_run');
-  for (const failing of [/^COPY \(SELECT imei_norm, imsi, msisdn, operator_id, month, date_bitmask /, /'reporting_body'/]) {
+  for (const failing of [/^COPY \(SELECT t\.imei_norm, t\.imsi, t\.msisdn, t\.operator_id, t\.month, t\.date_bitmask /, /'reporting_body'/]) {
     store.failPeer = failing;
     await assert.rejects(classify(store, { profile, analysisDate: '2026-03-18' }), /injected failure of the other session/);
     assert.deepEqual((await store.query('SELECT * FROM cls_state ORDER BY imei_norm COLLATE "C", cond, start_date')).rows, before.rows);

@@ -35,7 +35,7 @@ test('atLeastTimes compares in decimal, as SQL numeric does', async () => {
   assert.throws(() => atLeastTimes(1, -1, 1), /not a non-negative decimal/);
 });
 
-test('identifiers with COPY escapes come back as they were, with evidence naming them', async () => {
+test('identifiers with COPY escapes come back as they were, with evidence naming them, from every part', async () => {
   const db = await freshDb();
   const odd = ['A\\B', 'C\tD', 'E\nF', 'G\rH', 'plain'];
   const data = await db.transaction(async (tx) => {
@@ -44,7 +44,9 @@ test('identifiers with COPY escapes come back as they were, with evidence naming
       await tx.query("INSERT INTO odd_rows VALUES ($1, $2, NULL, 1, '2026-03-01', 5)", [`${s}${i}`, s]);
     }
     const rule = { rule: (rows: { imsi: string | null; msisdn: string | null; bits: number }[]) => ({ imsi: rows[0].imsi, msisdn: rows[0].msisdn, bits: rows[0].bits }), evidence: true };
-    const out = (await evaluateOnRows(tx, 'SELECT * FROM odd_rows', new Map([['r', rule]]))).get('r')!;
+    // In two parts, as a run reads many candidates: each part's IMEIs are evaluated on their rows.
+    const parts = ["SELECT * FROM odd_rows WHERE imei_norm < 'D'", "SELECT * FROM odd_rows WHERE imei_norm >= 'D'"];
+    const out = (await evaluateOnRows(tx, parts, new Map([['r', rule]]))).get('r')!;
     await tx.exec('CREATE TEMP TABLE back (imei_norm text, evidence jsonb) ON COMMIT DROP');
     await tx.copyFrom('COPY back FROM STDIN', out);
     return (await tx.query<{ imei_norm: string; evidence: { imsi: string; msisdn: null; bits: number } }>('SELECT * FROM back ORDER BY imei_norm')).rows;

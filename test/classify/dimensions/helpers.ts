@@ -153,8 +153,8 @@ async function inMemory<P>(db: Db, dim: Dimension<P>, params: P, ctx: DimensionC
   const w = dim.tripletWindow!(params, ctx);
   return db.transaction(async (tx) => {
     const rule = { rule: dim.onRows!(params, ctx), evidence: true };
-    const select = `SELECT ${ROW_COLUMNS} FROM v_triplet WHERE month >= '${monthOf(w.from)}' AND month <= '${monthOf(w.to)}'`;
-    const data = (await evaluateOnRows(tx, select, new Map([['dimension', rule]]))).get('dimension')!;
+    const select = `SELECT ${ROW_COLUMNS} FROM v_triplet t WHERE t.month >= '${monthOf(w.from)}' AND t.month <= '${monthOf(w.to)}'`;
+    const data = (await evaluateOnRows(tx, [select], new Map([['dimension', rule]]))).get('dimension')!;
     await tx.exec('CREATE TEMP TABLE in_memory (imei_norm text, evidence jsonb) ON COMMIT DROP');
     await tx.copyFrom('COPY in_memory FROM STDIN', data);
     const { rows } = await tx.query<{ imei_norm: string; evidence: string }>('SELECT imei_norm, evidence::text AS evidence FROM in_memory');
