@@ -166,12 +166,12 @@ export class MatchBuilder {
 
   /**
    * Before the conditions. The screened dimensions that read triplets (the duplicate, SIM-box and
-   * roamer rules) are computed on their candidates' triplets, read once (`readTriplets`). Where the store has
-   * another session (`alongside`: the PostgreSQL server), that session computes them, at the same
-   * time as the run computes the rest (`precompute`); then, while the run has work left, it takes
-   * work from the back of the run's list: dimensions computed from scratch, and the days a
-   * dimension keeping results per month must compute (a month of them in a first run). Results
-   * pass to the run by COPY when a condition needs them.
+   * roamer rules) are computed on their candidates' triplets, read once (`readTriplets`). Where
+   * the store has another session (`alongside`: the PostgreSQL server), that session computes
+   * them, at the same time as the run computes the rest (`precompute`); then, while the run has
+   * work left, it takes work from the back of the run's list: dimensions computed from scratch,
+   * and the days a dimension keeping results per month must compute (a month of them in a first
+   * run). Results pass to the run by COPY when a condition needs them.
    */
   async prepare(conditions: ConditionConfig[]): Promise<void> {
     if (!this.screens) return;
@@ -282,7 +282,7 @@ export class MatchBuilder {
   /**
    * The candidates of the dimensions `dims` (which read triplets) are the union of their screens.
    * Their triplets over the months of all the windows are read once: the dimensions with a rule in
-   * memory (`onRows`) are evaluated on them as read (returned by key: `evidence` says whose
+   * memory (`onRows`) are evaluated on each part of them as read (returned by key: `evidence` says whose
    * evidence is wanted, the others' IMEIs only), and a table of them is made for the others, if
    * any (the dimensions then computed on it are in `onTriplets`).
    */
