@@ -18,7 +18,7 @@ import { daysBefore, type DimensionContext, type SqlQuery } from './dimension.ts
 import { monthOf, windowMask, windowMonths, type Window } from './dimensions/common.ts';
 import { DIMENSIONS } from './dimensions/index.ts';
 import { cacheKey, saveCache, validCache, type Watermark } from './incremental.ts';
-import { evaluateOnRows, ROW_COLUMNS, type RowOutput } from './triplet-rows.ts';
+import { CANDIDATES, candidateParts, evaluateOnRows, ROW_COLUMNS, type RowOutput } from './triplet-rows.ts';
 
 /**
  * The planner settings of a run's sessions. Dimension queries chain CTEs whose row counts the
@@ -41,14 +41,8 @@ export async function analyse(tx: Db, table: 'cls_state' | 'cls_dim_kept'): Prom
   await tx.exec(`SET LOCAL default_statistics_target = 10; ANALYZE ${table}; SET LOCAL default_statistics_target TO DEFAULT`);
 }
 
-/** The run's table of the candidates' `v_triplet` rows, and of those candidates (`readTriplets`). */
+/** The run's table of the candidates' `v_triplet` rows. */
 const TRIPLETS = 'cls_triplets';
-const CANDIDATES = 'cls_candidates';
-/**
- * How many candidates' rows the triplet rules hold in memory at a time: at 1 M subscribers, the
- * 33 000 candidates have 175 000 rows, 11 MB as COPY text.
- */
-const CANDIDATES_PER_PART = 50_000;
 
 /** A table's rows in COPY format, with its column definitions: how one session hands a result to another. */
 interface Handover {
@@ -320,17 +314,12 @@ export class MatchBuilder {
       return new Map();
     }
     // The candidates in parts, read in turn: the rows in memory are those of one part.
-    await this.tx.query(
-      `CREATE TEMP TABLE ${CANDIDATES} ON COMMIT DROP AS SELECT imei_norm, (row_number() OVER ()) / ${CANDIDATES_PER_PART} AS part FROM (${union}) u`,
-      values,
-    );
-    const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${CANDIDATES}`);
-    const part = (k: number) => `SELECT imei_norm FROM ${CANDIDATES} WHERE part = ${k}`;
-    let parts = Array.from({ length: Math.floor(rows[0].n / CANDIDATES_PER_PART) + 1 }, (_, k) =>
-      `SELECT ${ROW_COLUMNS} FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(${part(k)}))`);
+    const parts = await candidateParts(this.tx, { text: union, values }, (part) =>
+      this.onTriplets.size
+        ? `SELECT ${ROW_COLUMNS} FROM ${TRIPLETS} t JOIN (${part}) c ON c.imei_norm = t.imei_norm`
+        : `SELECT ${ROW_COLUMNS} FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(${part}))`);
     if (this.onTriplets.size) {
       await this.tx.exec(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(SELECT imei_norm FROM ${CANDIDATES}))`);
-      parts = parts.map((_, k) => `SELECT ${ROW_COLUMNS} FROM ${TRIPLETS} t JOIN (${part(k)}) c ON c.imei_norm = t.imei_norm`);
     }
     const results = await evaluateOnRows(this.tx, parts, rules);
     return new Map([...results].map(([key, data]) => [key, { columns: 'imei_norm text, evidence jsonb', data }]));

@@ -8,8 +8,31 @@
  * five rules of the demo conditions.
  */
 import type { Db } from '../store/db.ts';
-import type { RowContext, RowRule, TripletRow } from './dimension.ts';
+import type { RowContext, RowRule, SqlQuery, TripletRow } from './dimension.ts';
 import { evidenceText, isImsiValue, isMsisdnValue } from './dimensions/rows.ts';
+
+/** The run's table of the candidates (`candidateParts`). */
+export const CANDIDATES = 'cls_candidates';
+
+/**
+ * How many candidates' rows the rules hold in memory at a time: at 1 M subscribers, the 33 000
+ * candidates have 175 000 rows, 11 MB as COPY text.
+ */
+const CANDIDATES_PER_PART = 50_000;
+
+/**
+ * The IMEIs of `candidates` into the table `CANDIDATES`, numbered in parts of `perPart`; one query
+ * per part, `rowsOf` a query of that part's IMEIs (every IMEI is in exactly one part).
+ */
+export async function candidateParts(tx: Db, candidates: SqlQuery, rowsOf: (part: string) => string, perPart = CANDIDATES_PER_PART): Promise<string[]> {
+  await tx.query(
+    `CREATE TEMP TABLE ${CANDIDATES} ON COMMIT DROP AS SELECT imei_norm, (row_number() OVER ()) / ${perPart} AS part FROM (${candidates.text}) c`,
+    candidates.values,
+  );
+  const { rows } = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${CANDIDATES}`);
+  // row_number() counts from 1: parts 0 to n / perPart.
+  return Array.from({ length: Math.floor(rows[0].n / perPart) + 1 }, (_, k) => rowsOf(`SELECT imei_norm FROM ${CANDIDATES} WHERE part = ${k}`));
+}
 
 /** The columns the rules read (of `v_triplet t`), in the order `evaluateOnRows` parses them. */
 export const ROW_COLUMNS = 't.imei_norm, t.imsi, t.msisdn, t.operator_id, t.month, t.date_bitmask';

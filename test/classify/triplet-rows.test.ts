@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { atLeastTimes, round2 } from '../../src/classify/dimensions/rows.ts';
-import { evaluateOnRows } from '../../src/classify/triplet-rows.ts';
+import { CANDIDATES, candidateParts, evaluateOnRows, ROW_COLUMNS } from '../../src/classify/triplet-rows.ts';
 import { freshDb } from '../helpers/store.ts';
+import { days, imsi, key, msisdn, observe, type Obs } from './dimensions/helpers.ts';
 
 test('round2 gives what round(a::numeric / b, 2) gives, halves and scale included', async () => {
   const db = await freshDb();
@@ -53,4 +54,35 @@ test('identifiers with COPY escapes come back as they were, with evidence naming
   });
   const expected = odd.map((s, i) => ({ imei_norm: `${s}${i}`, evidence: { imsi: s, msisdn: null, bits: 5 } }));
   assert.deepEqual(data.sort((a, b) => (a.imei_norm < b.imei_norm ? -1 : 1)), expected.sort((a, b) => (a.imei_norm < b.imei_norm ? -1 : 1)));
+});
+
+test('candidates in parts: every candidate in exactly one part, with all its rows', async () => {
+  const db = await freshDb();
+  // Ten devices, device i seen with i + 1 IMSIs on three days: rows of a device spread over pages.
+  const rows: Obs[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (let k = 0; k <= i; k++) rows.push(...days('2025-06-01', 3).map((date) => ({ date, imei: key(500 + i), imsi: imsi(100 * i + k), msisdn: msisdn(i) })));
+  }
+  await observe(db, rows);
+  const all = (await db.query<{ n: number }>('SELECT count(*) AS n FROM v_triplet')).rows[0].n;
+  for (const perPart of [3, 10, 11, 50_000]) {
+    const seen = await db.transaction(async (tx) => {
+      // Nine candidates of the ten (with a parameter, as a run's screens have).
+      const candidates = { text: 'SELECT imei_norm FROM v_seen_imei WHERE imei_norm <> $1', values: [key(509)] };
+      const parts = await candidateParts(tx, candidates, (part) => `SELECT ${ROW_COLUMNS} FROM v_triplet t WHERE t.imei_norm = ANY (ARRAY(${part}))`, perPart);
+      assert.equal(parts.length, Math.floor(9 / perPart) + 1, `${perPart} a part`);
+      assert.equal((await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${CANDIDATES}`)).rows[0].n, 9);
+      const byPart: string[][] = [];
+      for (const q of parts) {
+        const text = Buffer.concat(await tx.copyTo(`COPY (${q}) TO STDOUT`)).toString('utf8');
+        byPart.push(text.split('\n').filter(Boolean).map((l) => l.split('\t')[0]));
+      }
+      return byPart;
+    });
+    const imeis = seen.map((p) => new Set(p));
+    for (const [i, a] of imeis.entries()) for (const b of imeis.slice(i + 1)) for (const x of a) assert.ok(!b.has(x), `${x} in one part only`);
+    assert.deepEqual(new Set(seen.flatMap((p) => [...new Set(p)])), new Set(Array.from({ length: 9 }, (_, i) => key(500 + i))));
+    // All their rows: the ten devices' rows but the excluded one's (its 10 IMSIs).
+    assert.equal(seen.flat().length, all - 10, `${perPart} a part: all the candidates' rows`);
+  }
 });
