@@ -29,7 +29,10 @@ export interface DimensionContext {
 export interface TripletRow {
   imsi: string | null;
   msisdn: string | null;
-  /** The IMSI is valid (14 or 15 digits, `isImsi`); the MSISDN is valid (1 to 15 digits, `isMsisdn`). */
+  /**
+   * The IMSI is valid (14 or 15 digits, `isImsi`); the MSISDN is valid (1 to 15 digits,
+   * `isMsisdn`). Tested once as the row is read, not by each rule.
+   */
   imsiValid: boolean;
   msisdnValid: boolean;
   operatorId: number;

@@ -309,8 +309,11 @@ export class MatchBuilder {
     // Days of this run's windows (not input): inlined, as COPY takes no parameters. The rows by
     // index, one lookup per candidate (an array, not a join: nested loops are off).
     const months = `t.month >= '${first}'::date AND t.month <= '${last}'::date`;
+    // The table of the rows, for the dimensions without a rule in memory.
+    const table = (candidates: string, params: unknown[]) =>
+      this.tx.query(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(${candidates}))`, params);
     if (!rules.size) {
-      await this.tx.query(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(${union}))`, values);
+      await table(union, values);
       return new Map();
     }
     // The candidates in parts, read in turn: the rows in memory are those of one part.
@@ -318,9 +321,7 @@ export class MatchBuilder {
       this.onTriplets.size
         ? `SELECT ${ROW_COLUMNS} FROM ${TRIPLETS} t JOIN (${part}) c ON c.imei_norm = t.imei_norm`
         : `SELECT ${ROW_COLUMNS} FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(${part}))`);
-    if (this.onTriplets.size) {
-      await this.tx.exec(`CREATE TEMP TABLE ${TRIPLETS} ON COMMIT DROP AS SELECT t.* FROM v_triplet t WHERE ${months} AND t.imei_norm = ANY (ARRAY(SELECT imei_norm FROM ${CANDIDATES}))`);
-    }
+    if (this.onTriplets.size) await table(`SELECT imei_norm FROM ${CANDIDATES}`, []);
     const results = await evaluateOnRows(this.tx, parts, rules);
     return new Map([...results].map(([key, data]) => [key, { columns: 'imei_norm text, evidence jsonb', data }]));
   }
